@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every kernel-version difference tcpscope depends on lives here, one
+ * wrapper per API change, so that the rest of the code has no #if on
+ * LINUX_VERSION_CODE. Supported: Debian 6.1 and 6.12 (bookworm-backports).
+ */
+#ifndef _TCPSCOPE_COMPAT_H
+#define _TCPSCOPE_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/ring_buffer.h>
+#include <net/tcp_states.h>
+
+/* 6.3 dropped the unused event argument of ring_buffer_unlock_commit(). */
+static inline void compat_ring_buffer_commit(struct trace_buffer *buffer,
+					     struct ring_buffer_event *event)
+{
+#if KERNEL_VERSION(6, 3, 0) > LINUX_VERSION_CODE
+	ring_buffer_unlock_commit(buffer, event);
+#else
+	ring_buffer_unlock_commit(buffer);
+#endif
+}
+
+#endif /* _TCPSCOPE_COMPAT_H */

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * format: records to the text lines of the events file.
+ */
+#ifndef _TCPSCOPE_FORMAT_H
+#define _TCPSCOPE_FORMAT_H
+
+#include "ring.h"
+
+/* Longest text one item can produce: a LOST line and a record line. */
+#define TCPSCOPE_LINE_MAX	320
+
+const char *tcpscope_state_name(unsigned int state);
+size_t tcpscope_format_item(const struct tcpscope_item *item, char *buf,
+			    size_t size);
+
+#endif /* _TCPSCOPE_FORMAT_H */

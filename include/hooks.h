@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hooks: where records come from (TCP tracepoints and kprobes).
+ */
+#ifndef _TCPSCOPE_HOOKS_H
+#define _TCPSCOPE_HOOKS_H
+
+#include <linux/types.h>
+
+int tcpscope_hooks_attach(void);
+void tcpscope_hooks_detach(void);
+u64 tcpscope_hooks_missed(void);
+
+#endif /* _TCPSCOPE_HOOKS_H */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ring: the per-CPU record buffer between the hooks (writers, any context)
+ * and the debugfs readers (process context).
+ */
+#ifndef _TCPSCOPE_RING_H
+#define _TCPSCOPE_RING_H
+
+#include <linux/poll.h>
+#include <linux/seq_file.h>
+#include <uapi/tcpscope.h>
+
+/* Largest record any kind produces. */
+#define TCPSCOPE_REC_MAX	sizeof(struct tcpscope_state_rec)
+
+/**
+ * struct tcpscope_item - what one call of tcpscope_ring_next() yields
+ * @lost:	events lost on @lost_cpu just before @rec (0: none)
+ * @lost_cpu:	CPU that lost them
+ * @has_rec:	@rec holds a record
+ * @rec:	the record, copied out of the buffer
+ */
+struct tcpscope_item {
+	u64 lost;
+	int lost_cpu;
+	bool has_rec;
+	union {
+		struct tcpscope_hdr hdr;
+		struct tcpscope_state_rec state;
+	} rec;
+};
+
+int tcpscope_ring_init(unsigned int bufsize_kb, bool overwrite);
+void tcpscope_ring_exit(void);
+
+void tcpscope_ring_write(struct tcpscope_hdr *rec);
+
+bool tcpscope_ring_next(struct tcpscope_item *item);
+int tcpscope_ring_wait(void);
+__poll_t tcpscope_ring_poll(struct file *file, poll_table *wait);
+
+u64 tcpscope_ring_lost(void);
+void tcpscope_ring_show_stats(struct seq_file *m);
+
+#endif /* _TCPSCOPE_RING_H */

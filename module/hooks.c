@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hooks: TCP state transitions from the sock:inet_sock_set_state
+ * tracepoint, which is not exported and is therefore found by name.
+ *
+ * The tracepoint fires before the kernel has filled in the whole 4-tuple
+ * in two places, and tcpscope never prints a zero the connection does not
+ * have:
+ *  - connect(): CLOSE -> SYN_SENT fires before the source port is chosen.
+ *    That transition is announced when __inet_hash_connect() returns, with
+ *    the port it chose (or none, if it failed).
+ *  - a passive open: the child's LISTEN -> SYN_RECV fires inside
+ *    inet_csk_clone_lock(), before its remote address and port are set.
+ *    It is announced when __inet_inherit_port() returns, after they are.
+ *    A child that dies before that is announced just before its
+ *    SYN_RECV -> CLOSE.
+ * Nothing else can happen to either socket in between, so the stream keeps
+ * the tracepoint's order. Each hook that is missing degrades to printing
+ * what the tracepoint saw, with a warning at load.
+ */
+
+#include <linux/kprobes.h>
+#include <linux/ptrace.h>
+#include <linux/sock_diag.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <net/inet_connection_sock.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "hooks.h"
+#include "pernet.h"
+#include "ring.h"
+
+static struct tracepoint *tp_set_state;
+
+struct hook_data {
+	struct sock *sk;
+};
+
+static bool sock_is_tcp(const struct sock *sk)
+{
+	return sk->sk_protocol == IPPROTO_TCP &&
+	       (sk->sk_family == AF_INET || sk->sk_family == AF_INET6);
+}
+
+/* The socket cookie: unique per socket, the id `ss -e` shows as sk:. */
+static u64 sock_id(const struct sock *sk)
+{
+	u32 cookie[2];
+
+	sock_diag_save_cookie((struct sock *)sk, cookie);
+	return (u64)cookie[1] << 32 | cookie[0];
+}
+
+static void fill_addrs6(const struct sock *sk, struct tcpscope_state_rec *r)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	const struct inet_sock *inet = inet_sk(sk);
+
+	/*
+	 * A v4 child of a v6 listener gets its v4-mapped v6 addresses only
+	 * after it is announced: map them from the v4 fields.
+	 */
+	if (ipv6_addr_any(&sk->sk_v6_daddr) && inet->inet_daddr) {
+		ipv6_addr_set_v4mapped(inet->inet_saddr,
+				       (struct in6_addr *)r->saddr);
+		ipv6_addr_set_v4mapped(inet->inet_daddr,
+				       (struct in6_addr *)r->daddr);
+		return;
+	}
+	memcpy(r->saddr, &sk->sk_v6_rcv_saddr, sizeof(struct in6_addr));
+	memcpy(r->daddr, &sk->sk_v6_daddr, sizeof(struct in6_addr));
+#endif
+}
+
+/* The same fields the tracepoint reports, read from the socket now. */
+static void fill_tuple(const struct sock *sk, struct tcpscope_state_rec *r)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	r->family = sk->sk_family;
+	r->sport = inet->inet_sport;
+	r->dport = inet->inet_dport;
+	if (sk->sk_family == AF_INET6) {
+		fill_addrs6(sk, r);
+		return;
+	}
+	memcpy(r->saddr, &inet->inet_saddr, sizeof(inet->inet_saddr));
+	memcpy(r->daddr, &inet->inet_daddr, sizeof(inet->inet_daddr));
+}
+
+static void emit_state(const struct sock *sk, int oldstate, int newstate)
+{
+	struct tcpscope_state_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.kind = TCPSCOPE_KIND_STATE;
+	r.hdr.size = sizeof(r);
+	r.hdr.conn_id = sock_id(sk);
+	r.hdr.netns = sock_net(sk)->ns.inum;
+	r.oldstate = oldstate;
+	r.newstate = newstate;
+	fill_tuple(sk, &r);
+	tcpscope_ring_write(&r.hdr);
+	tcpscope_pernet_count(sock_net(sk), oldstate, newstate);
+}
+
+static struct kretprobe connect_probe;
+static struct kretprobe child_probe;
+static bool connect_hooked, child_hooked;
+
+static void probe_set_state(void *data, const struct sock *sk,
+			    const int oldstate, const int newstate)
+{
+	if (!sock_is_tcp(sk))
+		return;
+	if (connect_hooked && newstate == TCP_SYN_SENT &&
+	    !inet_sk(sk)->inet_sport)
+		return;		/* announced by connect_return() */
+	if (child_hooked && oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV)
+		return;		/* announced by child_return() */
+	if (child_hooked && oldstate == TCP_SYN_RECV && newstate == TCP_CLOSE &&
+	    !inet_csk(sk)->icsk_bind_hash)
+		emit_state(sk, TCP_LISTEN, TCP_SYN_RECV);
+	emit_state(sk, oldstate, newstate);
+}
+
+/* __inet_hash_connect(death_row, sk, port_offset, check_established) */
+static int connect_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 1);
+	struct hook_data *d = (struct hook_data *)ri->data;
+
+	if (!sock_is_tcp(sk) || sk->sk_state != TCP_SYN_SENT ||
+	    inet_sk(sk)->inet_sport)
+		return 1;	/* the tracepoint already announced it */
+	d->sk = sk;
+	return 0;
+}
+
+static int connect_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct hook_data *d = (struct hook_data *)ri->data;
+
+	emit_state(d->sk, TCP_CLOSE, TCP_SYN_SENT);
+	return 0;
+}
+
+/* __inet_inherit_port(listener, child) */
+static int child_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct sock *child = (struct sock *)regs_get_kernel_argument(regs, 1);
+	struct hook_data *d = (struct hook_data *)ri->data;
+
+	if (!sock_is_tcp(child) || child->sk_state != TCP_SYN_RECV)
+		return 1;
+	d->sk = child;
+	return 0;
+}
+
+static int child_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct hook_data *d = (struct hook_data *)ri->data;
+
+	/* On failure the child closes at once and is announced then. */
+	if (!regs_return_value(regs))
+		emit_state(d->sk, TCP_LISTEN, TCP_SYN_RECV);
+	return 0;
+}
+
+static struct kretprobe connect_probe = {
+	.kp.symbol_name	= "__inet_hash_connect",
+	.entry_handler	= connect_entry,
+	.handler	= connect_return,
+	.data_size	= sizeof(struct hook_data),
+};
+
+static struct kretprobe child_probe = {
+	.kp.symbol_name	= "__inet_inherit_port",
+	.entry_handler	= child_entry,
+	.handler	= child_return,
+	.data_size	= sizeof(struct hook_data),
+};
+
+static bool hook_kretprobe(struct kretprobe *rp)
+{
+	int ret;
+
+	/* Up to this many calls may be in flight at once (preemptible). */
+	rp->maxactive = max_t(int, 64, 8 * num_possible_cpus());
+	ret = register_kretprobe(rp);
+	if (ret) {
+		pr_warn("cannot probe %s (%d): some transitions will show zero ports\n",
+			rp->kp.symbol_name, ret);
+		return false;
+	}
+	return true;
+}
+
+static void find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "inet_sock_set_state"))
+		*(struct tracepoint **)priv = tp;
+}
+
+static void check_state_numbers(void)
+{
+	BUILD_BUG_ON((int)TCPSCOPE_ESTABLISHED != (int)TCP_ESTABLISHED);
+	BUILD_BUG_ON((int)TCPSCOPE_CLOSE != (int)TCP_CLOSE);
+	BUILD_BUG_ON((int)TCPSCOPE_LISTEN != (int)TCP_LISTEN);
+	BUILD_BUG_ON((int)TCPSCOPE_CLOSING != (int)TCP_CLOSING);
+	BUILD_BUG_ON((int)TCPSCOPE_NEW_SYN_RECV != (int)TCP_NEW_SYN_RECV);
+	BUILD_BUG_ON((int)TCPSCOPE_MAX_STATES < (int)TCP_MAX_STATES);
+}
+
+int tcpscope_hooks_attach(void)
+{
+	int ret;
+
+	check_state_numbers();
+	for_each_kernel_tracepoint(find_tracepoint, &tp_set_state);
+	if (!tp_set_state) {
+		pr_err("tracepoint sock:inet_sock_set_state not found\n");
+		return -ENOENT;
+	}
+	connect_hooked = hook_kretprobe(&connect_probe);
+	child_hooked = hook_kretprobe(&child_probe);
+	ret = tracepoint_probe_register(tp_set_state, probe_set_state, NULL);
+	if (ret) {
+		pr_err("cannot attach to sock:inet_sock_set_state (%d)\n", ret);
+		goto err_unhook_kretprobes;
+	}
+	return 0;
+
+err_unhook_kretprobes:
+	if (child_hooked)
+		unregister_kretprobe(&child_probe);
+	if (connect_hooked)
+		unregister_kretprobe(&connect_probe);
+	return ret;
+}
+
+/* After this returns, no hook runs any more and none is running. */
+void tcpscope_hooks_detach(void)
+{
+	tracepoint_probe_unregister(tp_set_state, probe_set_state, NULL);
+	if (child_hooked)
+		unregister_kretprobe(&child_probe);
+	if (connect_hooked)
+		unregister_kretprobe(&connect_probe);
+	tracepoint_synchronize_unregister();
+}
+
+/* Hook calls the kernel could not deliver (kretprobe instances ran out). */
+u64 tcpscope_hooks_missed(void)
+{
+	return (u64)connect_probe.nmissed + connect_probe.kp.nmissed +
+	       child_probe.nmissed + child_probe.kp.nmissed;
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpscope: makes TCP connection life cycles visible.
+ *
+ * Module parameters, and the order in which the subsystems come up and go
+ * down: ring (the buffer), pernet (/proc/net/tcpscope), events (debugfs),
+ * hooks (the sources of records) last up and first down.
+ */
+
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "events.h"
+#include "hooks.h"
+#include "pernet.h"
+#include "ring.h"
+
+#define BUFSIZE_KB_MIN	8
+#define BUFSIZE_KB_MAX	65536
+
+static unsigned int bufsize_kb = 1024;
+static unsigned int overwrite;
+
+static int set_uint_in(const char *val, const struct kernel_param *kp,
+		       unsigned int min, unsigned int max)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v < min || v > max) {
+		pr_err("%s=%s is invalid: expected an integer from %u to %u\n",
+		       kp->name, val, min, max);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static int set_bufsize_kb(const char *val, const struct kernel_param *kp)
+{
+	return set_uint_in(val, kp, BUFSIZE_KB_MIN, BUFSIZE_KB_MAX);
+}
+
+static int set_overwrite(const char *val, const struct kernel_param *kp)
+{
+	return set_uint_in(val, kp, 0, 1);
+}
+
+static const struct kernel_param_ops bufsize_kb_ops = {
+	.set = set_bufsize_kb,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops overwrite_ops = {
+	.set = set_overwrite,
+	.get = param_get_uint,
+};
+
+module_param_cb(bufsize_kb, &bufsize_kb_ops, &bufsize_kb, 0444);
+MODULE_PARM_DESC(bufsize_kb, "Event buffer size per CPU, in KiB (8-65536, default 1024)");
+module_param_cb(overwrite, &overwrite_ops, &overwrite, 0444);
+MODULE_PARM_DESC(overwrite, "When the buffer is full: 0 drops the newest event, 1 overwrites the oldest (default 0); both are counted");
+
+static int __init tcpscope_init(void)
+{
+	int ret;
+
+	ret = tcpscope_ring_init(bufsize_kb, overwrite);
+	if (ret) {
+		pr_err("cannot allocate %u KiB per CPU for events\n",
+		       bufsize_kb);
+		return ret;
+	}
+	ret = tcpscope_pernet_init();
+	if (ret)
+		goto err_free_ring;
+	ret = tcpscope_debugfs_init();
+	if (ret)
+		goto err_unregister_pernet;
+	ret = tcpscope_hooks_attach();
+	if (ret)
+		goto err_remove_debugfs;
+	pr_info("loaded: bufsize_kb=%u overwrite=%u\n", bufsize_kb, overwrite);
+	return 0;
+
+err_remove_debugfs:
+	tcpscope_debugfs_exit();
+err_unregister_pernet:
+	tcpscope_pernet_exit();
+err_free_ring:
+	tcpscope_ring_exit();
+	return ret;
+}
+
+static void __exit tcpscope_exit(void)
+{
+	tcpscope_hooks_detach();
+	tcpscope_debugfs_exit();
+	tcpscope_pernet_exit();
+	tcpscope_ring_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(tcpscope_init);
+module_exit(tcpscope_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("TCP connection life cycles: state transitions, per CPU, in debugfs and /proc/net/tcpscope");
+MODULE_VERSION("0.1");

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pernet: what each network namespace sees in /proc/net/tcpscope.
+ *
+ * Transition counts are per-CPU per namespace, exact even when the event
+ * buffer loses records. The sockets-per-state table is not kept: it is
+ * counted at read time from the kernel's own TCP hash tables, the way
+ * inet_diag (and so ss) counts them.
+ */
+
+#include <linux/percpu.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <net/inet_hashtables.h>
+#include <net/inet_timewait_sock.h>
+#include <net/netns/generic.h>
+#include <net/tcp.h>
+
+#include "format.h"
+#include "pernet.h"
+#include "ring.h"
+
+#define NSTATES	TCPSCOPE_MAX_STATES
+
+struct pernet_counters {
+	u64 trans[NSTATES][NSTATES];
+};
+
+struct tcpscope_net {
+	struct pernet_counters __percpu *counters;
+};
+
+static unsigned int tcpscope_net_id __read_mostly;
+
+/* Called from the hooks, in any context but NMI, under RCU. */
+void tcpscope_pernet_count(const struct net *net, int oldstate, int newstate)
+{
+	struct pernet_counters __percpu *counters;
+	struct tcpscope_net *tn;
+
+	if (oldstate >= NSTATES || newstate >= NSTATES)
+		return;
+	/* A dying namespace may already have lost its tcpscope_net. */
+	if (!check_net(net))
+		return;
+	tn = net_generic(net, tcpscope_net_id);
+	/* A namespace being set up may not have it yet. */
+	if (unlikely(!tn))
+		return;
+	counters = READ_ONCE(tn->counters);
+	if (unlikely(!counters))
+		return;
+	this_cpu_inc(counters->trans[oldstate][newstate]);
+}
+
+static void show_transitions(struct seq_file *m, struct tcpscope_net *tn)
+{
+	int old, new, cpu;
+
+	for (old = 0; old < NSTATES; old++) {
+		for (new = 0; new < NSTATES; new++) {
+			u64 n = 0;
+
+			for_each_possible_cpu(cpu)
+				n += per_cpu_ptr(tn->counters, cpu)->trans[old][new];
+			if (n)
+				seq_printf(m, "%s -> %s %llu\n",
+					   tcpscope_state_name(old),
+					   tcpscope_state_name(new), n);
+		}
+	}
+}
+
+static void count_listeners(struct inet_hashinfo *h, const struct net *net,
+			    unsigned int *count)
+{
+	unsigned int i;
+
+	for (i = 0; i <= h->lhash2_mask; i++) {
+		struct inet_listen_hashbucket *ilb = &h->lhash2[i];
+		struct hlist_nulls_node *node;
+		struct sock *sk;
+
+		if (hlist_nulls_empty(&ilb->nulls_head))
+			continue;
+		spin_lock(&ilb->lock);
+		sk_nulls_for_each(sk, node, &ilb->nulls_head)
+			if (net_eq(sock_net(sk), net))
+				count[TCP_LISTEN]++;
+		spin_unlock(&ilb->lock);
+	}
+}
+
+/* As inet_diag reports them: timewait by substate, requests as SYN_RECV. */
+static int sock_diag_state(const struct sock *sk)
+{
+	if (sk->sk_state == TCP_TIME_WAIT)
+		return inet_twsk(sk)->tw_substate;
+	if (sk->sk_state == TCP_NEW_SYN_RECV)
+		return TCP_SYN_RECV;
+	return sk->sk_state;
+}
+
+static void count_established(struct inet_hashinfo *h, const struct net *net,
+			      unsigned int *count)
+{
+	unsigned int i;
+
+	for (i = 0; i <= h->ehash_mask; i++) {
+		struct inet_ehash_bucket *head = &h->ehash[i];
+		spinlock_t *lock = inet_ehash_lockp(h, i);
+		struct hlist_nulls_node *node;
+		struct sock *sk;
+
+		if (hlist_nulls_empty(&head->chain))
+			continue;
+		spin_lock_bh(lock);
+		sk_nulls_for_each(sk, node, &head->chain) {
+			int state;
+
+			if (!net_eq(sock_net(sk), net))
+				continue;
+			state = sock_diag_state(sk);
+			if (state < NSTATES)
+				count[state]++;
+		}
+		spin_unlock_bh(lock);
+	}
+}
+
+static const int shown_states[] = {
+	TCP_LISTEN, TCP_SYN_SENT, TCP_SYN_RECV, TCP_ESTABLISHED,
+	TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_CLOSE_WAIT, TCP_CLOSING,
+	TCP_LAST_ACK, TCP_TIME_WAIT,
+};
+
+static void show_sockets(struct seq_file *m, struct net *net)
+{
+	struct inet_hashinfo *h = net->ipv4.tcp_death_row.hashinfo;
+	unsigned int count[NSTATES] = {};
+	int i;
+
+	count_listeners(h, net, count);
+	count_established(h, net, count);
+	for (i = 0; i < ARRAY_SIZE(shown_states); i++)
+		seq_printf(m, "sockets %s %u\n",
+			   tcpscope_state_name(shown_states[i]),
+			   count[shown_states[i]]);
+}
+
+static int tcpscope_proc_show(struct seq_file *m, void *v)
+{
+	struct net *net = seq_file_single_net(m);
+	struct tcpscope_net *tn = net_generic(net, tcpscope_net_id);
+
+	seq_printf(m, "# tcpscope ns=%u\n", net->ns.inum);
+	show_transitions(m, tn);
+	show_sockets(m, net);
+	seq_printf(m, "lost %llu\n", tcpscope_ring_lost());
+	return 0;
+}
+
+static int __net_init tcpscope_net_init(struct net *net)
+{
+	struct tcpscope_net *tn = net_generic(net, tcpscope_net_id);
+	struct pernet_counters __percpu *counters;
+
+	counters = alloc_percpu(struct pernet_counters);
+	if (!counters)
+		return -ENOMEM;
+	if (!proc_create_net_single("tcpscope", 0444, net->proc_net,
+				    tcpscope_proc_show, NULL)) {
+		free_percpu(counters);
+		return -ENOMEM;
+	}
+	WRITE_ONCE(tn->counters, counters);
+	return 0;
+}
+
+/*
+ * The namespace's refcount is zero by now, so the hooks no longer touch
+ * tn (see check_net() above), and any hook that did has finished: the
+ * core waits for an RCU grace period between pre_exit and exit.
+ */
+static void __net_exit tcpscope_net_exit(struct net *net)
+{
+	struct tcpscope_net *tn = net_generic(net, tcpscope_net_id);
+
+	remove_proc_entry("tcpscope", net->proc_net);
+	free_percpu(tn->counters);
+	tn->counters = NULL;
+}
+
+static struct pernet_operations tcpscope_net_ops = {
+	.init	= tcpscope_net_init,
+	.exit	= tcpscope_net_exit,
+	.id	= &tcpscope_net_id,
+	.size	= sizeof(struct tcpscope_net),
+};
+
+int tcpscope_pernet_init(void)
+{
+	return register_pernet_subsys(&tcpscope_net_ops);
+}
+
+void tcpscope_pernet_exit(void)
+{
+	unregister_pernet_subsys(&tcpscope_net_ops);
+}
