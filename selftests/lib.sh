@@ -1,0 +1,433 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers for the tcpscope selftests. Source it; do not run it.
+# KTAP helpers modelled on tools/testing/selftests/kselftest/ktap_helpers.sh,
+# namespace helpers on tools/testing/selftests/net/lib.sh.
+
+SELFTESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP_DIR=$(dirname "$SELFTESTS_DIR")
+TCPCONN=${TCPCONN:-$SELFTESTS_DIR/tcpconn}
+EVREAD=${EVREAD:-$SELFTESTS_DIR/evread}
+
+DEBUGFS_DIR=/sys/kernel/debug/tcpscope
+EVENTS=$DEBUGFS_DIR/events
+STATS=$DEBUGFS_DIR/stats
+PROC_NET=/proc/net/tcpscope
+SYS_MODULE=/sys/module/tcpscope
+
+CLI4=198.51.100.1
+SRV4=198.51.100.2
+CLI6=2001:db8::1
+SRV6=2001:db8::2
+
+# Contract line formats (extended regular expressions).
+RE_ADDR4='[0-9]{1,3}(\.[0-9]{1,3}){3}'
+RE_ADDR6='\[[0-9a-f:.]+\]'
+RE_STATE='(CLOSE|LISTEN|SYN_SENT|SYN_RECV|ESTABLISHED|FIN_WAIT1|FIN_WAIT2|CLOSE_WAIT|LAST_ACK|CLOSING|TIME_WAIT)'
+RE_EVENT="^[0-9]+\\.[0-9]{9} cpu[0-9]+ ns=[0-9]+ id=[0-9a-f]+ state (($RE_ADDR4):[0-9]+ > ($RE_ADDR4)|($RE_ADDR6):[0-9]+ > ($RE_ADDR6)):[0-9]+ $RE_STATE -> $RE_STATE\$"
+RE_LOST='^LOST [0-9]+ cpu[0-9]+$'
+
+# ---------------------------------------------------------------- KTAP
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_XFAIL=2
+KSFT_XPASS=3
+KSFT_SKIP=4
+
+KTAP_TESTNO=1
+KTAP_CNT_PASS=0
+KTAP_CNT_FAIL=0
+KTAP_CNT_SKIP=0
+KSFT_NUM_TESTS=0
+
+ktap_print_header() {
+	echo "TAP version 13"
+}
+
+ktap_print_msg() {
+	local line
+
+	# One "# " diagnostic per line of the message.
+	while IFS= read -r line; do
+		echo "# $line"
+	done <<< "$*"
+}
+
+ktap_set_plan() {
+	KSFT_NUM_TESTS=$1
+	echo "1..$KSFT_NUM_TESTS"
+}
+
+ktap_skip_all() {
+	echo "1..0 # SKIP $*"
+}
+
+__ktap_test() {
+	local result=$1 description=$2 directive=${3:-}
+
+	if [ -n "$directive" ]; then
+		echo "$result $KTAP_TESTNO $description # $directive"
+	else
+		echo "$result $KTAP_TESTNO $description"
+	fi
+	KTAP_TESTNO=$((KTAP_TESTNO + 1))
+}
+
+ktap_test_pass() {
+	__ktap_test "ok" "$1"
+	KTAP_CNT_PASS=$((KTAP_CNT_PASS + 1))
+}
+
+ktap_test_skip() {
+	__ktap_test "ok" "$1" "SKIP"
+	KTAP_CNT_SKIP=$((KTAP_CNT_SKIP + 1))
+}
+
+ktap_test_fail() {
+	__ktap_test "not ok" "$1"
+	KTAP_CNT_FAIL=$((KTAP_CNT_FAIL + 1))
+}
+
+# ktap_test_result DESC CMD [ARGS...]: pass if CMD succeeds.
+ktap_test_result() {
+	local description=$1
+
+	shift
+	if "$@"; then
+		ktap_test_pass "$description"
+	else
+		ktap_test_fail "$description"
+	fi
+}
+
+ktap_print_totals() {
+	echo "# Totals: pass:$KTAP_CNT_PASS fail:$KTAP_CNT_FAIL xfail:0 xpass:0 skip:$KTAP_CNT_SKIP error:0"
+}
+
+# Exit 1 on any failure (or a plan mismatch), 4 if everything was
+# skipped, 0 otherwise.
+ktap_finished() {
+	local ran=$((KTAP_TESTNO - 1))
+
+	ktap_print_totals
+	if [ "$ran" -ne "$KSFT_NUM_TESTS" ]; then
+		echo "# Planned tests != run tests ($KSFT_NUM_TESTS != $ran)"
+		exit "$KSFT_FAIL"
+	fi
+	if [ "$KTAP_CNT_FAIL" -gt 0 ]; then
+		exit "$KSFT_FAIL"
+	fi
+	if [ "$KTAP_CNT_PASS" -eq 0 ] && [ "$KTAP_CNT_SKIP" -gt 0 ]; then
+		exit "$KSFT_SKIP"
+	fi
+	exit "$KSFT_PASS"
+}
+
+# Skip or fail the whole test before its plan: print a plan of 0 tests.
+skip_all() {
+	ktap_print_header
+	ktap_skip_all "$*"
+	exit "$KSFT_SKIP"
+}
+
+fail_all() {
+	ktap_print_header
+	echo "1..1"
+	ktap_print_msg "$*"
+	echo "not ok 1 setup"
+	exit "$KSFT_FAIL"
+}
+
+# -------------------------------------------------------------- cleanup
+
+BG_PIDS=()
+CLEANUP_CMDS=()
+NS_LIST=()
+TCPSCOPE_LOADED_BY_US=
+
+cleanup() {
+	local pid cmd ns
+
+	for pid in "${BG_PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	for pid in "${BG_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	for cmd in "${CLEANUP_CMDS[@]}"; do
+		eval "$cmd" >/dev/null 2>&1
+	done
+	for ns in "${NS_LIST[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ -n "$TCPSCOPE_LOADED_BY_US" ] && [ -d "$SYS_MODULE" ]; then
+		rmmod tcpscope 2>/dev/null
+	fi
+	[ -n "${TMPD:-}" ] && rm -rf "$TMPD"
+}
+trap cleanup EXIT
+# A timeout (run_all.sh) or ^C still cleans up.
+trap 'exit 1' TERM INT
+
+# Every test needs root, the helpers and a scratch directory.
+require_env() {
+	[ "$(id -u)" -eq 0 ] || skip_all "must run as root (in the test VM)"
+	[ -x "$TCPCONN" ] && [ -x "$EVREAD" ] ||
+		fail_all "C helpers missing: run 'make -C selftests' on the host first"
+	[ -r /proc/modules ] || skip_all "kernel without module support"
+	TMPD=$(mktemp -d /tmp/tcpscope-selftest.XXXXXX)
+}
+
+# bg_wait PID TIMEOUT: wait for a background job; its exit status, or
+# 124 (and the job killed) if it is still running after TIMEOUT seconds.
+bg_wait() {
+	local pid=$1 deadline=$((SECONDS + $2))
+
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			kill -KILL "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			return 124
+		fi
+		sleep 0.1
+	done
+	wait "$pid"
+}
+
+# wait_for_count FILE REGEX COUNT TIMEOUT: until FILE has at least COUNT
+# lines matching REGEX (extended); non-zero on timeout.
+wait_for_count() {
+	local file=$1 re=$2 count=$3 deadline=$((SECONDS + $4)) n
+
+	while :; do
+		n=$(grep -Ec -- "$re" "$file" 2>/dev/null)
+		[ "${n:-0}" -ge "$count" ] && return 0
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
+wait_for_line() {
+	wait_for_count "$1" "$2" 1 "$3"
+}
+
+# --------------------------------------------------------------- netns
+
+# setup_ns_pair: two fresh namespaces $NS_CLI and $NS_SRV joined by a
+# veth pair, $CLI4/$CLI6 on the client side, $SRV4/$SRV6 on the server.
+setup_ns_pair() {
+	local suffix ns dev deadline
+
+	suffix=$(mktemp -u XXXXXX)
+	NS_CLI=tcpscope-cli-$suffix
+	NS_SRV=tcpscope-srv-$suffix
+	ip netns add "$NS_CLI" || return 1
+	NS_LIST+=("$NS_CLI")
+	ip netns add "$NS_SRV" || return 1
+	NS_LIST+=("$NS_SRV")
+	ip -n "$NS_CLI" link set lo up || return 1
+	ip -n "$NS_SRV" link set lo up || return 1
+	ip link add name veth-cli netns "$NS_CLI" type veth \
+		peer name veth-srv netns "$NS_SRV" || return 1
+	ip -n "$NS_CLI" addr add "$CLI4/24" dev veth-cli || return 1
+	ip -n "$NS_CLI" addr add "$CLI6/64" dev veth-cli nodad || return 1
+	ip -n "$NS_SRV" addr add "$SRV4/24" dev veth-srv || return 1
+	ip -n "$NS_SRV" addr add "$SRV6/64" dev veth-srv nodad || return 1
+	ip -n "$NS_CLI" link set veth-cli up || return 1
+	ip -n "$NS_SRV" link set veth-srv up || return 1
+	# Wait for carrier so the first SYN is not lost.
+	deadline=$((SECONDS + 5))
+	for ns in "$NS_CLI:veth-cli" "$NS_SRV:veth-srv"; do
+		dev=${ns#*:}
+		until ip -n "${ns%%:*}" link show "$dev" | grep -q LOWER_UP; do
+			[ "$SECONDS" -ge "$deadline" ] && return 1
+			sleep 0.1
+		done
+	done
+}
+
+# ns_inode NSNAME: the namespace's inode number (what ns= shows).
+ns_inode() {
+	stat -L -c %i "/run/netns/$1"
+}
+
+# ------------------------------------------------------------- module
+
+# tcpscope_load [PARAM=VALUE...]: insmod $TCPSCOPE_KO.
+tcpscope_load() {
+	if [ -z "${TCPSCOPE_KO:-}" ]; then
+		echo "# TCPSCOPE_KO is not set (path of tcpscope.ko for this kernel)"
+		return 1
+	fi
+	if [ ! -f "$TCPSCOPE_KO" ]; then
+		echo "# TCPSCOPE_KO=$TCPSCOPE_KO does not exist"
+		return 1
+	fi
+	# A module left over by an earlier, failed test.
+	[ -d "$SYS_MODULE" ] && rmmod tcpscope
+	TCPSCOPE_LOADED_BY_US=1
+	insmod "$TCPSCOPE_KO" "$@"
+}
+
+tcpscope_unload() {
+	timeout 10 rmmod tcpscope
+}
+
+tcpscope_loaded() {
+	[ -d "$SYS_MODULE" ]
+}
+
+# Background reader of the events stream into FILE ($EVREADER_PID).
+events_reader_start() {
+	cat "$EVENTS" > "$1" &
+	EVREADER_PID=$!
+	BG_PIDS+=("$EVREADER_PID")
+}
+
+events_reader_stop() {
+	kill -TERM "$EVREADER_PID" 2>/dev/null
+	bg_wait "$EVREADER_PID" 5 >/dev/null 2>&1
+	return 0
+}
+
+# ev_norm FILE: the state lines of an events capture as
+#   ts cpu ns id laddr lport raddr rport old new
+# (cpu without "cpu", ns and id without "ns=" / "id=", addresses without
+# brackets).
+ev_norm() {
+	awk '$5 == "state" && NF == 11 {
+		l = $6; r = $8
+		match(l, /:[0-9]+$/); la = substr(l, 1, RSTART - 1); lp = substr(l, RSTART + 1)
+		match(r, /:[0-9]+$/); ra = substr(r, 1, RSTART - 1); rp = substr(r, RSTART + 1)
+		gsub(/[][]/, "", la); gsub(/[][]/, "", ra)
+		cpu = $2; sub(/^cpu/, "", cpu)
+		ns = $3; sub(/^ns=/, "", ns)
+		id = $4; sub(/^id=/, "", id)
+		print $1, cpu, ns, id, la, lp, ra, rp, $9, $11
+	}' "$1"
+}
+
+# check_format FILE: every line is a contract event or LOST line.
+check_format() {
+	local bad
+
+	bad=$(grep -Ev -- "$RE_EVENT|$RE_LOST" "$1" | head -5)
+	if [ -n "$bad" ]; then
+		ktap_print_msg "lines not in contract format:"$'\n'"$bad"
+		return 1
+	fi
+	return 0
+}
+
+# check_timestamps FILE [MIN MAX]: timestamps are sec.9digits and do not
+# go backwards; with MIN/MAX (CLOCK_MONOTONIC, from "evread now") they
+# also lie within [MIN, MAX].
+check_timestamps() {
+	awk -v min="${2:-}" -v max="${3:-}" '
+	function cmp(a, b,   as, an, bs, bn) {
+		as = a; sub(/\..*/, "", as); an = a; sub(/.*\./, "", an)
+		bs = b; sub(/\..*/, "", bs); bn = b; sub(/.*\./, "", bn)
+		if (as + 0 != bs + 0) return as + 0 < bs + 0 ? -1 : 1
+		if (an + 0 != bn + 0) return an + 0 < bn + 0 ? -1 : 1
+		return 0
+	}
+	/^LOST / { next }
+	{
+		if ($1 !~ /^[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]$/) {
+			print "# bad timestamp: " $0; bad = 1; next
+		}
+		if (prev != "" && cmp($1, prev) < 0) {
+			print "# timestamp goes backwards: " prev " then " $0; bad = 1
+		}
+		if (min != "" && (cmp($1, min) < 0 || cmp($1, max) > 0)) {
+			print "# timestamp outside [" min ", " max "]: " $0; bad = 1
+		}
+		prev = $1
+	}
+	END { exit bad }' "$1"
+}
+
+# ------------------------------------------------------------- dmesg
+
+dmesg_mark() {
+	DMESG_START=$(dmesg | wc -l)
+}
+
+DMESG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace:|KASAN|UBSAN|refcount_t:|list_(add|del) corruption|INFO: task|circular locking|recursive locking|inconsistent lock state|sleeping function called|kmemleak'
+
+# dmesg_check: no kernel warnings since dmesg_mark.
+dmesg_check() {
+	local bad
+
+	bad=$(dmesg | tail -n +"$((DMESG_START + 1))" | grep -E -- "$DMESG_BAD" | head -20)
+	if [ -n "$bad" ]; then
+		ktap_print_msg "kernel log:"$'\n'"$bad"
+		return 1
+	fi
+	return 0
+}
+
+# dmesg_new: kernel log lines since dmesg_mark.
+dmesg_new() {
+	dmesg | tail -n +"$((DMESG_START + 1))"
+}
+
+# ------------------------------------------------------------ traffic
+
+# run_conn EVFILE SRVADDR CLIADDR PORT [CLIENT ARGS...]: one connection
+# from $NS_CLI to a server in $NS_SRV on SRVADDR:PORT, client-initiated
+# close; then the listener is closed. Waits (bounded) until EVFILE shows
+# the child's LAST_ACK -> CLOSE, the client's FIN_WAIT2 -> CLOSE and the
+# listener's LISTEN -> CLOSE. Sets CPORT (client port, as the client
+# reported it). If RUN_CONN_HOOK names a function, it runs while the
+# client is connected (pass --hold SEC to the client for that).
+# Non-zero, with a diagnostic, on any failure.
+run_conn() {
+	local ev=$1 srv=$2 cli=$3 port=$4 pfx rc
+
+	shift 4
+	pfx=$TMPD/conn-$port
+	CPORT=
+	ip netns exec "$NS_SRV" "$TCPCONN" server "$srv" "$port" --count 1 --hold \
+		> "$pfx.srv" 2>&1 &
+	SRV_PID=$!
+	BG_PIDS+=("$SRV_PID")
+	if ! wait_for_line "$pfx.srv" '^listening ' 10; then
+		ktap_print_msg "server did not start: $(cat "$pfx.srv")"
+		return 1
+	fi
+	ip netns exec "$NS_CLI" "$TCPCONN" client "$srv" "$port" "$@" \
+		> "$pfx.cli" 2>&1 &
+	CLI_PID=$!
+	BG_PIDS+=("$CLI_PID")
+	if ! wait_for_line "$pfx.cli" '^port [0-9]+$' 10; then
+		ktap_print_msg "client did not connect: $(cat "$pfx.cli")"
+		return 1
+	fi
+	CPORT=$(awk '/^port /{print $2; exit}' "$pfx.cli")
+	[ -n "${RUN_CONN_HOOK:-}" ] && "$RUN_CONN_HOOK"
+	bg_wait "$CLI_PID" 20
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		ktap_print_msg "client failed ($rc): $(cat "$pfx.cli")"
+		return 1
+	fi
+	if ! wait_for_line "$ev" ":$port > [^ ]*:$CPORT LAST_ACK -> CLOSE\$" 10 ||
+	   ! wait_for_line "$ev" ":$CPORT > [^ ]*:$port FIN_WAIT2 -> CLOSE\$" 10; then
+		ktap_print_msg "close events for $cli:$CPORT <-> $srv:$port not seen within 10s"
+		return 1
+	fi
+	kill -TERM "$SRV_PID"
+	bg_wait "$SRV_PID" 10
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		ktap_print_msg "server failed ($rc): $(cat "$pfx.srv")"
+		return 1
+	fi
+	if ! wait_for_line "$ev" ":$port > [^ ]* LISTEN -> CLOSE\$" 10; then
+		ktap_print_msg "listener LISTEN -> CLOSE on port $port not seen within 10s"
+		return 1
+	fi
+	return 0
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpconn: tiny TCP traffic generator for the tcpscope selftests.
+ *
+ *   tcpconn server ADDR PORT [--count N] [--close-first] [--hold]
+ *   tcpconn client ADDR PORT [--count N] [--bytes B] [--close-first|--wait-eof]
+ *                            [--hold SEC]
+ *
+ * IPv6 if ADDR contains ':', IPv4 otherwise. Exits non-zero on any error.
+ *
+ * server: binds ADDR:PORT (PORT 0: ephemeral), prints "listening <port>",
+ *   then handles N connections one after the other, printing
+ *   "accepted <peer port>" for each. Default: echo everything until EOF,
+ *   then close (passive close: CLOSE_WAIT -> LAST_ACK -> CLOSE).
+ *   --close-first: shutdown(SHUT_WR) at once, read until EOF, close
+ *   (active close: FIN_WAIT1 -> FIN_WAIT2 -> CLOSE).
+ *   --hold: after N connections keep the listener open until SIGTERM,
+ *   SIGINT or SIGUSR1, then close it and exit 0.
+ *
+ * client: N sequential connections; prints "port <local port>" after each
+ *   connect. --hold SEC sleeps after the handshake. Default (--close-first):
+ *   send B bytes, shutdown(SHUT_WR), read the echo until EOF (it must be
+ *   the B bytes sent), close. The server closes only after the client's
+ *   FIN, so the close is never simultaneous. --wait-eof (against a
+ *   --close-first server): send B bytes, read until EOF, close.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_BYTES 65536
+
+static void die(const char *what)
+{
+	fprintf(stderr, "tcpconn: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void print_usage(void)
+{
+	fprintf(stderr,
+		"usage: tcpconn server ADDR PORT [--count N] [--close-first] [--hold]\n"
+		"       tcpconn client ADDR PORT [--count N] [--bytes B] [--close-first|--wait-eof] [--hold SEC]\n");
+	exit(2);
+}
+
+static socklen_t parse_addr(const char *addr, const char *port,
+			    struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	char *end;
+	unsigned long p = strtoul(port, &end, 10);
+
+	if (*end || p > 65535)
+		print_usage();
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(addr, ':')) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(p);
+		if (inet_pton(AF_INET6, addr, &s6->sin6_addr) != 1)
+			print_usage();
+		return sizeof(*s6);
+	}
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(p);
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) != 1)
+		print_usage();
+	return sizeof(*s4);
+}
+
+static int port_of(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("write");
+		}
+		buf += n;
+		len -= n;
+	}
+}
+
+/* Read until EOF; echo back if @echo; store up to @max bytes in @keep. */
+static size_t read_eof(int fd, int echo, char *keep, size_t max)
+{
+	char buf[4096];
+	size_t total = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("read");
+		}
+		if (!n)
+			return total;
+		if (echo)
+			write_all(fd, buf, n);
+		if (keep && total + n <= max)
+			memcpy(keep + total, buf, n);
+		total += n;
+	}
+}
+
+static int run_server(struct sockaddr_storage *ss, socklen_t len, long count,
+		      int close_first, int hold)
+{
+	struct sockaddr_storage peer;
+	socklen_t plen;
+	sigset_t set;
+	int one = 1, lfd, fd, sig;
+	long i;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	if (hold && sigprocmask(SIG_BLOCK, &set, NULL))
+		die("sigprocmask");
+
+	lfd = socket(ss->ss_family, SOCK_STREAM, 0);
+	if (lfd < 0)
+		die("socket");
+	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		die("SO_REUSEADDR");
+	if (bind(lfd, (struct sockaddr *)ss, len))
+		die("bind");
+	if (listen(lfd, 128))
+		die("listen");
+	plen = sizeof(peer);
+	if (getsockname(lfd, (struct sockaddr *)&peer, &plen))
+		die("getsockname");
+	printf("listening %d\n", port_of(&peer));
+	fflush(stdout);
+
+	for (i = 0; i < count; i++) {
+		plen = sizeof(peer);
+		fd = accept(lfd, (struct sockaddr *)&peer, &plen);
+		if (fd < 0) {
+			if (errno == EINTR) {
+				i--;
+				continue;
+			}
+			die("accept");
+		}
+		printf("accepted %d\n", port_of(&peer));
+		fflush(stdout);
+		if (close_first) {
+			if (shutdown(fd, SHUT_WR))
+				die("shutdown");
+			read_eof(fd, 0, NULL, 0);
+		} else {
+			read_eof(fd, 1, NULL, 0);
+		}
+		if (close(fd))
+			die("close");
+	}
+	if (hold && sigwait(&set, &sig))
+		die("sigwait");
+	if (close(lfd))
+		die("close listener");
+	return 0;
+}
+
+static int run_client(struct sockaddr_storage *ss, socklen_t len, long count,
+		      long bytes, int wait_eof, double hold)
+{
+	static char out[MAX_BYTES], in[MAX_BYTES];
+	struct sockaddr_storage me;
+	struct timespec ts;
+	socklen_t mlen;
+	size_t got;
+	long i, j;
+	int fd;
+
+	for (j = 0; j < bytes; j++)
+		out[j] = 'a' + j % 26;
+	for (i = 0; i < count; i++) {
+		fd = socket(ss->ss_family, SOCK_STREAM, 0);
+		if (fd < 0)
+			die("socket");
+		if (connect(fd, (struct sockaddr *)ss, len))
+			die("connect");
+		mlen = sizeof(me);
+		if (getsockname(fd, (struct sockaddr *)&me, &mlen))
+			die("getsockname");
+		printf("port %d\n", port_of(&me));
+		fflush(stdout);
+		if (hold > 0) {
+			ts.tv_sec = (time_t)hold;
+			ts.tv_nsec = (long)((hold - ts.tv_sec) * 1e9);
+			while (nanosleep(&ts, &ts) && errno == EINTR)
+				;
+		}
+		write_all(fd, out, bytes);
+		if (wait_eof) {
+			read_eof(fd, 0, NULL, 0);
+		} else {
+			if (shutdown(fd, SHUT_WR))
+				die("shutdown");
+			got = read_eof(fd, 0, in, sizeof(in));
+			if (got != (size_t)bytes || memcmp(in, out, bytes)) {
+				fprintf(stderr, "tcpconn: echo mismatch: sent %ld got %zu\n",
+					bytes, got);
+				return 1;
+			}
+		}
+		if (close(fd))
+			die("close");
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int server, close_first = 0, wait_eof = 0, hold_flag = 0, i;
+	long count = 1, bytes = 100;
+	struct sockaddr_storage ss;
+	double hold = 0;
+	socklen_t len;
+
+	if (argc < 4)
+		print_usage();
+	if (!strcmp(argv[1], "server"))
+		server = 1;
+	else if (!strcmp(argv[1], "client"))
+		server = 0;
+	else
+		print_usage();
+	len = parse_addr(argv[2], argv[3], &ss);
+	for (i = 4; i < argc; i++) {
+		if (!strcmp(argv[i], "--count") && i + 1 < argc) {
+			count = atol(argv[++i]);
+		} else if (!strcmp(argv[i], "--bytes") && i + 1 < argc) {
+			bytes = atol(argv[++i]);
+		} else if (!strcmp(argv[i], "--close-first")) {
+			close_first = 1;
+		} else if (!strcmp(argv[i], "--wait-eof")) {
+			wait_eof = 1;
+		} else if (!strcmp(argv[i], "--hold")) {
+			if (server)
+				hold_flag = 1;
+			else if (i + 1 < argc)
+				hold = atof(argv[++i]);
+			else
+				print_usage();
+		} else {
+			print_usage();
+		}
+	}
+	if (count < 1 || bytes < 0 || bytes > MAX_BYTES ||
+	    (!server && close_first && wait_eof))
+		print_usage();
+	if (server)
+		return run_server(&ss, len, count, close_first, hold_flag);
+	return run_client(&ss, len, count, bytes, wait_eof, hold);
+}
