@@ -7,6 +7,7 @@
 #   make style              checkpatch --strict on every source file
 #   make check              build for 6.1 and 6.12, run the selftests in VMs
 #   make demo               the handshake/close demo in a VM
+#   make bench              benchmarks against ftrace and bpftrace, in VMs
 
 # KDIR: the running kernel's build tree, else the newest one installed.
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
@@ -40,4 +41,7 @@ check:
 demo:
 	scripts/demo
 
-.PHONY: all modules install clean style check demo
+bench:
+	scripts/bench/run
+
+.PHONY: all modules install clean style check demo bench
