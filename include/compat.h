@@ -9,6 +9,7 @@
 
 #include <linux/version.h>
 #include <linux/ring_buffer.h>
+#include <linux/timer.h>
 #include <net/tcp_states.h>
 
 /* 6.3 dropped the unused event argument of ring_buffer_unlock_commit(). */
@@ -19,6 +20,16 @@ static inline void compat_ring_buffer_commit(struct trace_buffer *buffer,
 	ring_buffer_unlock_commit(buffer, event);
 #else
 	ring_buffer_unlock_commit(buffer);
+#endif
+}
+
+/* 6.2 renamed del_timer_sync() to timer_delete_sync(). */
+static inline int compat_timer_delete_sync(struct timer_list *timer)
+{
+#if KERNEL_VERSION(6, 2, 0) > LINUX_VERSION_CODE
+	return del_timer_sync(timer);
+#else
+	return timer_delete_sync(timer);
 #endif
 }
 

@@ -7,11 +7,16 @@
 
 #include "ring.h"
 
-/* Longest text one item can produce: a LOST line and a record line. */
+/*
+ * Longest output one item can produce: a LOST line and a record line (or,
+ * raw, a LOST record and a record).
+ */
 #define TCPSCOPE_LINE_MAX	320
 
 const char *tcpscope_state_name(unsigned int state);
 size_t tcpscope_format_item(const struct tcpscope_item *item, char *buf,
 			    size_t size);
+size_t tcpscope_format_raw(const struct tcpscope_item *item, char *buf,
+			   size_t size);
 
 #endif /* _TCPSCOPE_FORMAT_H */

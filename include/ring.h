@@ -10,9 +10,6 @@
 #include <linux/seq_file.h>
 #include <uapi/tcpscope.h>
 
-/* Largest record any kind produces. */
-#define TCPSCOPE_REC_MAX	sizeof(struct tcpscope_state_rec)
-
 /**
  * struct tcpscope_item - what one call of tcpscope_ring_next() yields
  * @lost:	events lost on @lost_cpu just before @rec (0: none)
@@ -30,13 +27,15 @@ struct tcpscope_item {
 	} rec;
 };
 
-int tcpscope_ring_init(unsigned int bufsize_kb, bool overwrite);
+int tcpscope_ring_init(unsigned int bufsize_kb, bool overwrite,
+		       unsigned int wakeup_ms);
 void tcpscope_ring_exit(void);
 
 void tcpscope_ring_write(struct tcpscope_hdr *rec);
 
 bool tcpscope_ring_next(struct tcpscope_item *item);
 int tcpscope_ring_wait(void);
+void tcpscope_ring_note_late(void);
 __poll_t tcpscope_ring_poll(struct file *file, poll_table *wait);
 
 u64 tcpscope_ring_lost(void);

@@ -5,6 +5,8 @@
  *  events	a consuming text stream, like trace_pipe: each record is read
  *		once, by one reader. read() blocks until there is something,
  *		O_NONBLOCK gives -EAGAIN, poll() works.
+ *  events_raw	the same stream as binary records (include/uapi/tcpscope.h).
+ *		Both files consume the same buffer.
  *  stats	buffer accounting, per CPU and in total.
  *
  * Both are 0400, so they work under lockdown. An open file holds a module
@@ -25,9 +27,24 @@
 
 static struct dentry *debugfs_dir;
 
+/* How a stream file renders items: text or raw records. */
+struct events_format {
+	size_t (*render)(const struct tcpscope_item *item, char *buf,
+			 size_t size);
+};
+
+static const struct events_format format_text = {
+	.render = tcpscope_format_item,
+};
+
+static const struct events_format format_raw = {
+	.render = tcpscope_format_raw,
+};
+
 /* Per open file: the part of the last item the reader has not taken yet. */
 struct events_reader {
 	struct mutex lock;	/* serialises readers of this file */
+	const struct events_format *format;
 	size_t len;
 	size_t off;
 	char buf[TCPSCOPE_LINE_MAX];
@@ -41,6 +58,7 @@ static int events_open(struct inode *inode, struct file *file)
 	if (!r)
 		return -ENOMEM;
 	mutex_init(&r->lock);
+	r->format = inode->i_private;
 	file->private_data = r;
 	return stream_open(inode, file);
 }
@@ -55,16 +73,20 @@ static int events_release(struct inode *inode, struct file *file)
 static int events_fill(struct events_reader *r, bool nonblock)
 {
 	struct tcpscope_item item;
+	bool timed_out = false;
 	int ret;
 
 	while (!tcpscope_ring_next(&item)) {
 		if (nonblock)
 			return -EAGAIN;
 		ret = tcpscope_ring_wait();
-		if (ret)
+		if (ret < 0)
 			return ret;
+		timed_out = ret;
 	}
-	r->len = tcpscope_format_item(&item, r->buf, sizeof(r->buf));
+	if (timed_out)
+		tcpscope_ring_note_late();
+	r->len = r->format->render(&item, r->buf, sizeof(r->buf));
 	r->off = 0;
 	return 0;
 }
@@ -134,7 +156,10 @@ int tcpscope_debugfs_init(void)
 		       PTR_ERR(debugfs_dir));
 		return PTR_ERR(debugfs_dir);
 	}
-	debugfs_create_file("events", 0400, debugfs_dir, NULL, &events_fops);
+	debugfs_create_file("events", 0400, debugfs_dir,
+			    (void *)&format_text, &events_fops);
+	debugfs_create_file("events_raw", 0400, debugfs_dir,
+			    (void *)&format_raw, &events_fops);
 	debugfs_create_file("stats", 0400, debugfs_dir, NULL, &stats_fops);
 	return 0;
 }

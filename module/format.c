@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * format: records to text. The line format is documented in
- * Documentation/tcpscope.rst; change both together.
+ * format: records to what readers get: text lines for events, binary
+ * records for events_raw. The line format is documented in
+ * Documentation/tcpscope.rst and reproduced by scripts/tcpscope-raw.c;
+ * change all three together.
  */
 
 #include <linux/kernel.h>
 #include <linux/math64.h>
 #include <linux/socket.h>
+#include <linux/string.h>
 #include <linux/time64.h>
+#include <linux/timekeeping.h>
 
 #include "format.h"
 
@@ -95,4 +99,43 @@ size_t tcpscope_format_item(const struct tcpscope_item *item, char *buf,
 		break;
 	}
 	return len;
+}
+
+/**
+ * tcpscope_format_raw() - one item as binary records
+ * @item: from tcpscope_ring_next()
+ * @buf: output, at least TCPSCOPE_LINE_MAX bytes
+ * @size: size of @buf
+ *
+ * Losses become a struct tcpscope_lost_rec before the record, whose
+ * lost_before is then cleared, so that the stream states each loss once.
+ *
+ * Return: number of bytes written.
+ */
+size_t tcpscope_format_raw(const struct tcpscope_item *item, char *buf,
+			   size_t size)
+{
+	struct tcpscope_hdr *h;
+	size_t len = 0;
+
+	if (item->lost) {
+		struct tcpscope_lost_rec lost = {
+			.hdr.kind = TCPSCOPE_KIND_LOST,
+			.hdr.size = sizeof(lost),
+			.hdr.cpu = item->lost_cpu,
+			.hdr.version = TCPSCOPE_RECORD_VERSION,
+			.count = item->lost,
+		};
+
+		lost.hdr.ts_ns = item->has_rec ? item->rec.hdr.ts_ns :
+						 ktime_get_mono_fast_ns();
+		memcpy(buf, &lost, sizeof(lost));
+		len = sizeof(lost);
+	}
+	if (!item->has_rec || len + item->rec.hdr.size > size)
+		return len;
+	memcpy(buf + len, &item->rec, item->rec.hdr.size);
+	h = (struct tcpscope_hdr *)(buf + len);
+	h->lost_before = 0;
+	return len + item->rec.hdr.size;
 }

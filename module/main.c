@@ -20,8 +20,11 @@
 #define BUFSIZE_KB_MIN	8
 #define BUFSIZE_KB_MAX	65536
 
+#define WAKEUP_MS_MAX	1000
+
 static unsigned int bufsize_kb = 1024;
 static unsigned int overwrite;
+static unsigned int wakeup_ms = 10;
 
 static int set_uint_in(const char *val, const struct kernel_param *kp,
 		       unsigned int min, unsigned int max)
@@ -47,6 +50,11 @@ static int set_overwrite(const char *val, const struct kernel_param *kp)
 	return set_uint_in(val, kp, 0, 1);
 }
 
+static int set_wakeup_ms(const char *val, const struct kernel_param *kp)
+{
+	return set_uint_in(val, kp, 0, WAKEUP_MS_MAX);
+}
+
 static const struct kernel_param_ops bufsize_kb_ops = {
 	.set = set_bufsize_kb,
 	.get = param_get_uint,
@@ -57,16 +65,23 @@ static const struct kernel_param_ops overwrite_ops = {
 	.get = param_get_uint,
 };
 
+static const struct kernel_param_ops wakeup_ms_ops = {
+	.set = set_wakeup_ms,
+	.get = param_get_uint,
+};
+
 module_param_cb(bufsize_kb, &bufsize_kb_ops, &bufsize_kb, 0444);
 MODULE_PARM_DESC(bufsize_kb, "Event buffer size per CPU, in KiB (8-65536, default 1024)");
 module_param_cb(overwrite, &overwrite_ops, &overwrite, 0444);
 MODULE_PARM_DESC(overwrite, "When the buffer is full: 0 drops the newest event, 1 overwrites the oldest (default 0); both are counted");
+module_param_cb(wakeup_ms, &wakeup_ms_ops, &wakeup_ms, 0444);
+MODULE_PARM_DESC(wakeup_ms, "A waiting reader is woken this long after the first new event, or at once when a CPU fills a quarter of its buffer (0-1000, default 10; 0: at once)");
 
 static int __init tcpscope_init(void)
 {
 	int ret;
 
-	ret = tcpscope_ring_init(bufsize_kb, overwrite);
+	ret = tcpscope_ring_init(bufsize_kb, overwrite, wakeup_ms);
 	if (ret) {
 		pr_err("cannot allocate %u KiB per CPU for events\n",
 		       bufsize_kb);
@@ -81,7 +96,8 @@ static int __init tcpscope_init(void)
 	ret = tcpscope_hooks_attach();
 	if (ret)
 		goto err_remove_debugfs;
-	pr_info("loaded: bufsize_kb=%u overwrite=%u\n", bufsize_kb, overwrite);
+	pr_info("loaded: bufsize_kb=%u overwrite=%u wakeup_ms=%u\n", bufsize_kb,
+		overwrite, wakeup_ms);
 	return 0;
 
 err_remove_debugfs:

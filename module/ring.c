@@ -13,8 +13,13 @@
  * is empty); in overwrite mode the ring buffer counts what it overwrote
  * and the reader reports that in place too.
  *
- * Readers are woken through an irq_work, and only when one is waiting: a
- * burst of events costs one wakeup, not one per event.
+ * Wakeups are batched. A reader that finds nothing to read announces it
+ * waits (RING_WAITING). The first record written after that arms a timer,
+ * from an irq_work, and the timer wakes the readers wakeup_ms later, so a
+ * stream of events costs a reader one wakeup per wakeup_ms, not one per
+ * event. A CPU that writes a quarter of its buffer in the meantime wakes
+ * them at once, so that batching never costs events. wakeup_ms=0 wakes
+ * at the first record.
  */
 
 #include <linux/atomic.h>
@@ -24,6 +29,7 @@
 #include <linux/ring_buffer.h>
 #include <linux/sched/signal.h>
 #include <linux/timekeeping.h>
+#include <linux/timer.h>
 #include <linux/wait.h>
 
 #include "compat.h"
@@ -36,6 +42,7 @@
  * @bytes:	bytes committed
  * @read:	records consumed by readers (written only under read_mutex)
  * @unreported:	dropped records not yet reported in the stream
+ * @batch:	records written since this CPU last woke readers early
  */
 struct ring_cpu_stats {
 	u64 written;
@@ -43,6 +50,14 @@ struct ring_cpu_stats {
 	u64 bytes;
 	u64 read;
 	atomic_long_t unreported;
+	unsigned int batch;
+};
+
+/* ring.waiting: whether a reader sleeps, and whether its wakeup is due. */
+enum {
+	RING_IDLE,	/* no reader waiting, or one already woken */
+	RING_WAITING,	/* a reader waits, no wakeup scheduled yet */
+	RING_ARMED,	/* a reader waits, the wakeup timer is set */
 };
 
 static DEFINE_PER_CPU(struct ring_cpu_stats, ring_stats);
@@ -51,15 +66,53 @@ static struct {
 	struct trace_buffer *buf;
 	unsigned int bufsize_kb;
 	bool overwrite;
-	bool waiting;
+	unsigned int wakeup_ms;
+	unsigned int wake_batch;	/* records per CPU that wake at once */
+	int waiting;			/* RING_* */
 	wait_queue_head_t wq;
-	struct irq_work wake_work;
+	struct irq_work arm_work;	/* sets wake_timer */
+	struct irq_work wake_work;	/* wakes at once */
+	struct timer_list wake_timer;
 	struct mutex read_mutex;	/* one consumer at a time */
+	atomic_long_t late;		/* found only after a wait timed out */
 } ring;
 
-static void ring_wake(struct irq_work *work)
+static void ring_wake_now(struct irq_work *work)
 {
 	wake_up_all(&ring.wq);
+}
+
+static void ring_wake_timer(struct timer_list *t)
+{
+	WRITE_ONCE(ring.waiting, RING_IDLE);
+	wake_up_all(&ring.wq);
+}
+
+static void ring_arm(struct irq_work *work)
+{
+	mod_timer(&ring.wake_timer,
+		  jiffies + msecs_to_jiffies(ring.wakeup_ms));
+}
+
+/* After a commit, with interrupts off: wake readers now or a bit later. */
+static void ring_maybe_wake(struct ring_cpu_stats *st)
+{
+	int waiting;
+
+	/* Pairs with smp_mb() in ring_prepare_wait(). */
+	smp_mb();
+	waiting = READ_ONCE(ring.waiting);
+	if (likely(waiting == RING_IDLE))
+		return;
+	if (++st->batch >= ring.wake_batch || !ring.wakeup_ms) {
+		st->batch = 0;
+		WRITE_ONCE(ring.waiting, RING_IDLE);
+		irq_work_queue(&ring.wake_work);
+		return;
+	}
+	if (waiting == RING_WAITING &&
+	    cmpxchg(&ring.waiting, RING_WAITING, RING_ARMED) == RING_WAITING)
+		irq_work_queue(&ring.arm_work);
 }
 
 static u32 ring_claim_unreported(struct ring_cpu_stats *st)
@@ -105,14 +158,8 @@ void tcpscope_ring_write(struct tcpscope_hdr *rec)
 	compat_ring_buffer_commit(ring.buf, ev);
 	st->written++;
 	st->bytes += rec->size;
+	ring_maybe_wake(st);
 	local_irq_restore(flags);
-
-	/* Pairs with smp_mb() in ring_prepare_wait(). */
-	smp_mb();
-	if (READ_ONCE(ring.waiting)) {
-		WRITE_ONCE(ring.waiting, false);
-		irq_work_queue(&ring.wake_work);
-	}
 }
 
 /* The CPU whose oldest record is the oldest of all, or -1 if none. */
@@ -151,6 +198,8 @@ static bool ring_consume(int cpu, struct tcpscope_item *item)
 	size = min_t(unsigned int, ring_buffer_event_length(ev),
 		     sizeof(item->rec));
 	memcpy(&item->rec, ring_buffer_event_data(ev), size);
+	/* Never trust a size beyond what was copied. */
+	item->rec.hdr.size = min_t(unsigned int, item->rec.hdr.size, size);
 	item->has_rec = true;
 	item->lost = (u64)overwritten + item->rec.hdr.lost_before;
 	item->lost_cpu = cpu;
@@ -209,19 +258,40 @@ static bool ring_has_data(void)
 	return false;
 }
 
-/* Announce a waiter, then look: a writer either sees it or we see data. */
+/*
+ * Announce a waiter, then look: a writer either sees it or we see data.
+ * A wakeup already scheduled (RING_ARMED) stands.
+ */
 static bool ring_prepare_wait(void)
 {
-	WRITE_ONCE(ring.waiting, true);
-	/* Pairs with smp_mb() in tcpscope_ring_write(). */
+	cmpxchg(&ring.waiting, RING_IDLE, RING_WAITING);
+	/* Pairs with smp_mb() in ring_maybe_wake(). */
 	smp_mb();
 	return ring_has_data();
 }
 
-/* Sleep until there is something to read. Return: 0 or -ERESTARTSYS. */
+/*
+ * Sleep until there is something to read, or for at most a second: a
+ * reader that finds records after such a timeout counts them as late
+ * (tcpscope_ring_note_late()), so that a lost wakeup, which must never
+ * happen, shows in stats instead of stranding events.
+ *
+ * Return: 0 if woken, 1 on timeout, or -ERESTARTSYS.
+ */
 int tcpscope_ring_wait(void)
 {
-	return wait_event_interruptible(ring.wq, ring_prepare_wait());
+	long ret = wait_event_interruptible_timeout(ring.wq,
+						    ring_prepare_wait(), HZ);
+
+	if (ret < 0)
+		return ret;
+	/* A timeout while the batching timer is set is no lost wakeup. */
+	return !ret && READ_ONCE(ring.waiting) != RING_ARMED;
+}
+
+void tcpscope_ring_note_late(void)
+{
+	atomic_long_inc(&ring.late);
 }
 
 __poll_t tcpscope_ring_poll(struct file *file, poll_table *wait)
@@ -261,8 +331,8 @@ void tcpscope_ring_show_stats(struct seq_file *m)
 	char name[16];
 	int cpu;
 
-	seq_printf(m, "bufsize_kb %u\noverwrite %d\n", ring.bufsize_kb,
-		   ring.overwrite);
+	seq_printf(m, "bufsize_kb %u\noverwrite %d\nwakeup_ms %u\n",
+		   ring.bufsize_kb, ring.overwrite, ring.wakeup_ms);
 	for_each_possible_cpu(cpu) {
 		const struct ring_cpu_stats *st = per_cpu_ptr(&ring_stats, cpu);
 
@@ -280,18 +350,28 @@ void tcpscope_ring_show_stats(struct seq_file *m)
 		total.overwritten += c.overwritten;
 	}
 	ring_show_counts(m, "total", &total);
+	seq_printf(m, "late %ld\n", atomic_long_read(&ring.late));
 }
 
-int tcpscope_ring_init(unsigned int bufsize_kb, bool overwrite)
+int tcpscope_ring_init(unsigned int bufsize_kb, bool overwrite,
+		       unsigned int wakeup_ms)
 {
-	ring.buf = ring_buffer_alloc((unsigned long)bufsize_kb * 1024,
-				     overwrite ? RB_FL_OVERWRITE : 0);
+	unsigned long size = (unsigned long)bufsize_kb * 1024;
+
+	ring.buf = ring_buffer_alloc(size, overwrite ? RB_FL_OVERWRITE : 0);
 	if (!ring.buf)
 		return -ENOMEM;
 	ring.bufsize_kb = bufsize_kb;
 	ring.overwrite = overwrite;
+	ring.wakeup_ms = wakeup_ms;
+	ring.wake_batch = max_t(unsigned long, 1,
+				size / 4 / sizeof(struct tcpscope_state_rec));
+	ring.waiting = RING_IDLE;
+	atomic_long_set(&ring.late, 0);
 	init_waitqueue_head(&ring.wq);
-	init_irq_work(&ring.wake_work, ring_wake);
+	init_irq_work(&ring.arm_work, ring_arm);
+	init_irq_work(&ring.wake_work, ring_wake_now);
+	timer_setup(&ring.wake_timer, ring_wake_timer, 0);
 	mutex_init(&ring.read_mutex);
 	return 0;
 }
@@ -299,6 +379,8 @@ int tcpscope_ring_init(unsigned int bufsize_kb, bool overwrite)
 /* Call only once no writer can run and no reader is left. */
 void tcpscope_ring_exit(void)
 {
+	irq_work_sync(&ring.arm_work);
+	compat_timer_delete_sync(&ring.wake_timer);
 	irq_work_sync(&ring.wake_work);
 	ring_buffer_free(ring.buf);
 	ring.buf = NULL;

@@ -34,10 +34,20 @@ ss_cookie() {
 }
 
 # While the client holds the connection: cookies of the three sockets.
+# The client may see its connection established before the server has
+# processed the third ACK, and ss is slow under emulation: retry for a
+# while (the client holds the connection for 5 s, times SLOW).
 grab_cookies() {
-	CK_CLI=$(ss_cookie "$NS_CLI" state established "( sport = :$CPORT )")
-	CK_CHILD=$(ss_cookie "$NS_SRV" state established "( sport = :$PORT and dport = :$CPORT )")
-	CK_LSN=$(ss_cookie "$NS_SRV" state listening "( sport = :$PORT )")
+	local deadline=$((SECONDS + 4 * SLOW))
+
+	CK_CLI='' CK_CHILD='' CK_LSN=''
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		[ -n "$CK_CLI" ] || CK_CLI=$(ss_cookie "$NS_CLI" state established "( sport = :$CPORT )")
+		[ -n "$CK_CHILD" ] || CK_CHILD=$(ss_cookie "$NS_SRV" state established "( sport = :$PORT and dport = :$CPORT )")
+		[ -n "$CK_LSN" ] || CK_LSN=$(ss_cookie "$NS_SRV" state listening "( sport = :$PORT )")
+		[ -n "$CK_CLI" ] && [ -n "$CK_CHILD" ] && [ -n "$CK_LSN" ] && return 0
+		sleep 0.1
+	done
 }
 
 # role NORM SEL: the normalized lines of one socket.
@@ -88,7 +98,7 @@ check_family() {
 	t0=$("$EVREAD" now)
 	RUN_CONN_HOOK=grab_cookies
 	ktap_test_result "$fam: traffic ran, all close events seen" \
-		run_conn "$ev" "$srv" "$cli" "$PORT" --bytes 1000 --hold 2
+		run_conn "$ev" "$srv" "$cli" "$PORT" --bytes 1000 --hold $((5 * SLOW))
 	t1=$("$EVREAD" now)
 	events_reader_stop
 	ev_norm "$ev" > "$norm"

@@ -8,11 +8,15 @@ SELFTESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP_DIR=$(dirname "$SELFTESTS_DIR")
 TCPCONN=${TCPCONN:-$SELFTESTS_DIR/tcpconn}
 EVREAD=${EVREAD:-$SELFTESTS_DIR/evread}
+CHURN=${CHURN:-$SELFTESTS_DIR/churn}
 
 DEBUGFS_DIR=/sys/kernel/debug/tcpscope
 EVENTS=$DEBUGFS_DIR/events
 STATS=$DEBUGFS_DIR/stats
 PROC_NET=/proc/net/tcpscope
+# How much slower than a plain TCG guest this kernel runs (the KASAN and
+# lockdep debug kernel: 4): hold times and deadlines scale by it.
+SLOW=${TCPSCOPE_SLOW:-1}
 SYS_MODULE=/sys/module/tcpscope
 
 CLI4=198.51.100.1
@@ -278,17 +282,44 @@ tcpscope_loaded() {
 	[ -d "$SYS_MODULE" ]
 }
 
-# Background reader of the events stream into FILE ($EVREADER_PID).
+# Which stream the tests read: "text" (events) or "raw" (events_raw,
+# rendered to the same text by scripts/tcpscope-raw, which must agree).
+TCPSCOPE_READER=${TCPSCOPE_READER:-text}
+EVENTS_RAW=$DEBUGFS_DIR/events_raw
+RAWREAD=${RAWREAD:-$SELFTESTS_DIR/../scripts/tcpscope-raw}
+
+# Background reader of the events stream, as text, into FILE
+# ($EVREADER_PID).
 events_reader_start() {
-	cat "$EVENTS" > "$1" &
+	if [ "$TCPSCOPE_READER" = raw ]; then
+		"$RAWREAD" "$EVENTS_RAW" > "$1" &
+	else
+		cat "$EVENTS" > "$1" &
+	fi
 	EVREADER_PID=$!
 	BG_PIDS+=("$EVREADER_PID")
+}
+
+# events_drain: print, as text, all the stream holds now; fails unless
+# reading stopped at EAGAIN.
+events_drain() {
+	if [ "$TCPSCOPE_READER" = raw ]; then
+		"$EVREAD" nonblock "$EVENTS_RAW" | "$RAWREAD" -
+		return $((PIPESTATUS[0] | PIPESTATUS[1]))
+	fi
+	"$EVREAD" nonblock "$EVENTS"
 }
 
 events_reader_stop() {
 	kill -TERM "$EVREADER_PID" 2>/dev/null
 	bg_wait "$EVREADER_PID" 5 >/dev/null 2>&1
 	return 0
+}
+
+# stat_get FILE ROW FIELD: FIELD=<n> of the stats row starting with ROW.
+stat_get() {
+	awk -v row="$2" -v f="$3" '$1 == row {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) print kv[2] } }' "$1"
 }
 
 # ev_norm FILE: the state lines of an events capture as
@@ -430,4 +461,130 @@ run_conn() {
 		return 1
 	fi
 	return 0
+}
+
+# ------------------------------------------------------------ stress
+# (stat_get, above, reads one stats field.)
+
+# stats_balance FILE [DRAINED]: per CPU and total, produced = written +
+# dropped and lost = dropped + overwritten, total = sum over CPUs; with
+# DRAINED=1 also produced = read + lost (only once events was read to
+# empty with nothing produced since).
+stats_balance() {
+	awk -v drained="${2:-0}" '
+	$1 ~ /^cpu[0-9]+$/ || $1 == "total" {
+		delete v
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		if (v["produced"] != v["written"] + v["dropped"]) { print "# " $0 ": produced != written + dropped"; bad = 1 }
+		if (v["lost"] != v["dropped"] + v["overwritten"]) { print "# " $0 ": lost != dropped + overwritten"; bad = 1 }
+		if (drained && v["produced"] != v["read"] + v["lost"]) { print "# " $0 ": produced != read + lost"; bad = 1 }
+		if ($1 == "total") {
+			for (k in v) if (v[k] != sum[k]) { print "# total " k " " v[k] " != sum over CPUs " sum[k]; bad = 1 }
+			seen_total = 1
+		} else {
+			for (k in v) sum[k] += v[k]
+			ncpu++
+		}
+	}
+	END {
+		if (!seen_total || !ncpu) { print "# no total or cpu lines"; bad = 1 }
+		exit bad
+	}' "$1"
+}
+
+# stats_produced: total produced from stats (no subprocess).
+stats_produced() {
+	local row
+
+	while read -r row; do
+		if [[ $row =~ ^total\ produced=([0-9]+) ]]; then
+			echo "${BASH_REMATCH[1]}"
+			return 0
+		fi
+	done < "$STATS"
+	return 1
+}
+
+# stats_quiet TIMEOUT: wait until stats' total produced stops moving
+# (unchanged over 0.2 s); non-zero on timeout.
+stats_quiet() {
+	local deadline=$((SECONDS + $1)) prev=-1 cur
+
+	while :; do
+		cur=$(stats_produced)
+		[ -n "$cur" ] && [ "$cur" = "$prev" ] && return 0
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		prev=$cur
+		sleep 0.2
+	done
+}
+
+# tcpscope_gone: no module, debugfs directory or /proc/net/tcpscope left.
+tcpscope_gone() {
+	local f
+
+	for f in "$SYS_MODULE" "$DEBUGFS_DIR" "$PROC_NET"; do
+		if [ -e "$f" ]; then
+			ktap_print_msg "$f still exists"
+			return 1
+		fi
+	done
+	if grep -q '^tcpscope ' /proc/modules; then
+		ktap_print_msg "tcpscope still in /proc/modules"
+		return 1
+	fi
+	return 0
+}
+
+# churn_ns_setup: let $NS_CLI make tens of thousands of short
+# connections (TIME_WAIT reuse, a wide port range).
+churn_ns_setup() {
+	ip netns exec "$NS_CLI" sysctl -qw net.ipv4.tcp_tw_reuse=1 \
+		net.ipv4.ip_local_port_range="10000 65000"
+}
+
+# churn_server ADDR PORT OUT: a churn server in $NS_SRV ($CHURN_SRV_PID),
+# waits until it listens.
+churn_server() {
+	ip netns exec "$NS_SRV" "$CHURN" server "$1" "$2" > "$3" 2>&1 &
+	CHURN_SRV_PID=$!
+	BG_PIDS+=("$CHURN_SRV_PID")
+	wait_for_line "$3" '^listening ' 10
+}
+
+# churn_count FILE: the last "connections <n>" a churn client printed.
+churn_count() {
+	local last
+
+	last=$(tail -n 1 "$1")
+	[[ $last =~ ^connections\ ([0-9]+)$ ]] && echo "${BASH_REMATCH[1]}" ||
+		echo 0
+}
+
+# events_check FILE STATS: a drained capture against the stats read right
+# after it: every line well-formed, no line twice, event lines == read,
+# LOST lines sum == lost. Prints a diagnostic and fails otherwise.
+events_check() {
+	check_format "$1" || return 1
+	awk -v st="$2" '
+	BEGIN {
+		while ((getline l < st) > 0) {
+			n = split(l, f, " ")
+			if (f[1] != "total") continue
+			for (i = 2; i <= n; i++) { split(f[i], kv, "="); t[kv[1]] = kv[2] }
+		}
+	}
+	/^LOST / { lost += $2; next }
+	{
+		ev++
+		if ($0 in seen) { if (dups++ < 3) print "# read twice: " $0; bad = 1 }
+		seen[$0] = 1
+	}
+	END {
+		if (ev + 0 != t["read"] + 0 || lost + 0 != t["lost"] + 0) {
+			print "# event lines " ev + 0 " (stats read " t["read"] "), LOST lines sum " lost + 0 " (stats lost " t["lost"] ")"
+			bad = 1
+		}
+		exit bad
+	}' "$1"
 }

@@ -50,8 +50,8 @@ mode_is() {
 stats_header() {
 	local want got
 
-	want=$(printf 'bufsize_kb %s\noverwrite %s' "$1" "$2")
-	got=$(head -2 "$STATS")
+	want=$(printf 'bufsize_kb %s\noverwrite %s\nwakeup_ms %s' "$1" "$2" "${3:-10}")
+	got=$(head -3 "$STATS")
 	if [ "$got" != "$want" ]; then
 		ktap_print_msg "stats starts with:"$'\n'"$got"$'\n'"expected:"$'\n'"$want"
 		return 1
@@ -70,8 +70,9 @@ fi
 ktap_test_result "debugfs events and stats exist with mode 0400" \
 	mode_is 400 "$EVENTS" "$STATS"
 ktap_test_result "/proc/net/tcpscope and parameters exist with mode 0444" \
-	mode_is 444 "$PROC_NET" "$SYS_MODULE/parameters/bufsize_kb" "$SYS_MODULE/parameters/overwrite"
-ktap_test_result "defaults: bufsize_kb 1024, overwrite 0" stats_header 1024 0
+	mode_is 444 "$PROC_NET" "$SYS_MODULE/parameters/bufsize_kb" \
+	"$SYS_MODULE/parameters/overwrite" "$SYS_MODULE/parameters/wakeup_ms"
+ktap_test_result "defaults: bufsize_kb 1024, overwrite 0, wakeup_ms 10" stats_header 1024 0 10
 ktap_test_result "rmmod" tcpscope_unload
 ktap_test_result "rmmod removes module, debugfs dir and /proc/net/tcpscope" no_state
 
@@ -92,7 +93,8 @@ bad_param() {
 }
 START0=$DMESG_START
 ok=1
-for p in bufsize_kb=0 bufsize_kb=7 bufsize_kb=65537 overwrite=7; do
+for p in bufsize_kb=0 bufsize_kb=7 bufsize_kb=65537 overwrite=7 wakeup_ms=1001 \
+	 wakeup_ms=-1; do
 	bad_param "$p" || ok=
 done
 DMESG_START=$START0
@@ -102,10 +104,11 @@ else
 	ktap_test_fail "bad parameters rejected with a message, no state left"
 fi
 
-if tcpscope_load bufsize_kb=8 overwrite=1 && stats_header 8 1 && tcpscope_unload; then
-	ktap_test_pass "bufsize_kb=8 overwrite=1 accepted and reported"
+if tcpscope_load bufsize_kb=8 overwrite=1 wakeup_ms=0 &&
+   stats_header 8 1 0 && tcpscope_unload; then
+	ktap_test_pass "bufsize_kb=8 overwrite=1 wakeup_ms=0 accepted and reported"
 else
-	ktap_test_fail "bufsize_kb=8 overwrite=1 accepted and reported"
+	ktap_test_fail "bufsize_kb=8 overwrite=1 wakeup_ms=0 accepted and reported"
 fi
 
 # 3: rmmod while a reader is blocked in read()

@@ -21,12 +21,6 @@ BUFKB=8
 ktap_print_header
 ktap_set_plan 15
 
-# stat_get FILE ROW FIELD: FIELD=<n> of the stats row starting with ROW.
-stat_get() {
-	awk -v row="$2" -v f="$3" '$1 == row {
-		for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) print kv[2] } }' "$1"
-}
-
 # check_balance STATS MODE: the stats identities after draining.
 check_balance() {
 	awk -v mode="$2" '
@@ -79,7 +73,7 @@ run_mode() {
 		prev=$cur
 		sleep 0.5
 	done
-	"$EVREAD" nonblock "$EVENTS" > "$out" 2> "$TMPD/drain-err" || ok=
+	events_drain > "$out" 2> "$TMPD/drain-err" || ok=
 	cat "$STATS" > "$st"
 	first=$(awk '/^port /{ print $2; exit }' "$TMPD/cli-$mode")
 	last=$(awk '/^port /{ p = $2 } END { print p }' "$TMPD/cli-$mode")

@@ -109,7 +109,8 @@ else
 fi
 
 # sockets: hold one more connection open, then compare with ss.
-ip netns exec "$NS_A" "$TCPCONN" client "$ADDR" "$PORT" --hold 4 > "$TMPD/cli2" 2>&1 &
+ip netns exec "$NS_A" "$TCPCONN" client "$ADDR" "$PORT" --hold $((4 * SLOW)) \
+	> "$TMPD/cli2" 2>&1 &
 CLI_PID=$!
 BG_PIDS+=("$CLI_PID")
 wait_for_line "$TMPD/cli2" '^port' 10

@@ -37,7 +37,7 @@ ktap_test_result "O_NONBLOCK read on an empty stream fails with EAGAIN" \
 
 # 2-4: poll (the listener is up first: the client's connect() must wake)
 start_server 8080 || ktap_print_msg "server failed: $(cat "$TMPD/srv")"
-"$EVREAD" poll "$EVENTS" 5000 > "$TMPD/poll" 2> "$TMPD/poll.err" &
+"$EVREAD" poll "$EVENTS" $((5000 * SLOW)) > "$TMPD/poll" 2> "$TMPD/poll.err" &
 PPID_=$!
 BG_PIDS+=("$PPID_")
 if wait_for_line "$TMPD/poll" '^ready$' 10; then

@@ -10,6 +10,9 @@
 # line per test, and a summary "N passed, N failed[, N skipped]". Exit 1
 # if any test failed. TCPSCOPE_KO comes from the environment;
 # TCPSCOPE_TEST_TIMEOUT (default 300) bounds each test in seconds.
+# On a kernel with kmemleak (the debug kernel, scripts/debug-kernel) a
+# last test "kmemleak" unloads tcpscope, scans twice and fails on any
+# suspected leak (leaks found before the first test are cleared).
 
 dir=$(cd "$(dirname "$0")" && pwd)
 timeout_s=${TCPSCOPE_TEST_TIMEOUT:-300}
@@ -28,15 +31,64 @@ else
 	done
 fi
 
+# kmemleak: scan it twice, a few seconds apart (objects younger than 5 s
+# are not reported); print and fail on any report.
+kmemleak=/sys/kernel/debug/kmemleak
+kmemleak_check() {
+	local report
+
+	[ ! -d /sys/module/tcpscope ] || timeout 30 rmmod tcpscope || return 1
+	sleep 6
+	echo scan > "$kmemleak" || return 1
+	sleep 6
+	echo scan > "$kmemleak" || return 1
+	report=$(cat "$kmemleak") || return 1
+	[ -z "$report" ] && return 0
+	echo "kmemleak reports (after tcpscope was unloaded):"
+	echo "$report"
+	return 1
+}
+
+# Before the tests: scan once and clear what it finds (leaks from boot,
+# not ours), with the console quiet so that vm-run does not see them.
+kmemleak_baseline() {
+	local lvl n
+
+	lvl=$(cut -f1 /proc/sys/kernel/printk)
+	echo 4 > /proc/sys/kernel/printk
+	echo scan > "$kmemleak"
+	n=$(grep -c '^unreferenced object' "$kmemleak")
+	echo clear > "$kmemleak"
+	echo "$lvl" > /proc/sys/kernel/printk
+	echo "# kmemleak: $n object(s) suspected before the tests, cleared"
+}
+
 echo "TAP version 13"
-echo "1..${#tests[@]}"
+echo "1..$((${#tests[@]} + $([ -w "$kmemleak" ] && echo 1 || echo 0)))"
+[ ! -w "$kmemleak" ] || kmemleak_baseline
 pass=0 fail=0 skip=0 n=0
 for t in "${tests[@]}"; do
 	n=$((n + 1))
 	name=${t##*/}
 	echo "# selftests: tcpscope: $name"
-	timeout -k 10 "$timeout_s" "$t" 2>&1 | sed 's/^/# /'
-	rc=${PIPESTATUS[0]}
+	# Each test leads its own session and writes to a file: whatever it
+	# leaves behind is killed with the session, and cannot hold a pipe
+	# open and stall this loop.
+	out=$(mktemp)
+	setsid timeout -k 10 "$timeout_s" "$t" > "$out" 2>&1 &
+	tpid=$!
+	tail -n +1 --pid="$tpid" -f "$out" | sed 's/^/# /'
+	wait "$tpid"
+	rc=$?
+	pkill -KILL -s "$tpid" 2>/dev/null
+	rm -f "$out"
+	# A test killed on timeout may leave tcpscope loaded: unload it, so
+	# that the next test starts clean.
+	if [ -d /sys/module/tcpscope ]; then
+		echo "# run_all: $name left tcpscope loaded; unloading it"
+		sleep 1
+		rmmod tcpscope 2>/dev/null || echo "# run_all: rmmod failed"
+	fi
 	case $rc in
 	0)
 		pass=$((pass + 1))
@@ -56,6 +108,19 @@ for t in "${tests[@]}"; do
 		;;
 	esac
 done
+
+if [ -w "$kmemleak" ]; then
+	n=$((n + 1))
+	echo "# selftests: tcpscope: kmemleak"
+	kmemleak_check 2>&1 | sed 's/^/# /'
+	if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+		pass=$((pass + 1))
+		echo "ok $n selftests: tcpscope: kmemleak"
+	else
+		fail=$((fail + 1))
+		echo "not ok $n selftests: tcpscope: kmemleak"
+	fi
+fi
 
 summary="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && summary+=", $skip skipped"

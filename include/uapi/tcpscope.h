@@ -17,6 +17,7 @@
 
 enum tcpscope_kind {
 	TCPSCOPE_KIND_STATE = 1,	/* struct tcpscope_state_rec */
+	TCPSCOPE_KIND_LOST = 2,		/* struct tcpscope_lost_rec */
 };
 
 /* TCP states, numbered as in the kernel's include/net/tcp_states.h. */
@@ -43,7 +44,8 @@ enum tcpscope_tcp_state {
  * @conn_id:	the socket's cookie (as `ss -e` prints after "sk:"),
  *		unique per socket and stable for its life
  * @netns:	inode number of the socket's network namespace
- * @lost_before: events this CPU dropped just before this one
+ * @lost_before: events this CPU dropped just before this one (always 0
+ *		in the events_raw stream, which has LOST records instead)
  * @kind:	enum tcpscope_kind
  * @size:	size of the whole record in bytes
  * @cpu:	CPU that wrote the record
@@ -82,6 +84,22 @@ struct tcpscope_state_rec {
 	__be16 dport;
 	__u8 saddr[16];
 	__u8 daddr[16];
+};
+
+/**
+ * struct tcpscope_lost_rec - events lost just before the next record of a CPU
+ * @hdr:	common header, kind TCPSCOPE_KIND_LOST; @hdr.cpu is the CPU that
+ *		lost them, @hdr.conn_id and @hdr.netns are 0, @hdr.ts_ns is
+ *		the time of the next record of that CPU, or of the read if
+ *		there is none yet
+ * @count:	how many events were lost
+ *
+ * Only in the events_raw stream; the text stream prints it as
+ * "LOST <count> cpu<N>".
+ */
+struct tcpscope_lost_rec {
+	struct tcpscope_hdr hdr;
+	__u64 count;
 };
 
 #endif /* _UAPI_TCPSCOPE_H */

@@ -1,0 +1,212 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# stress_overflow.sh: the smallest buffer (bufsize_kb=8) against heavy
+# IPv4 + IPv6 connection churn, in overwrite=0 and overwrite=1, once with
+# no reader during the churn and once with a slow reader (so that loss
+# and reading interleave). After draining, in every case: produced ==
+# read + lost and the other stats identities, the LOST lines add up to
+# lost, the event lines to read, every line well-formed, none twice; and
+# /proc/net/tcpscope, exact whatever the buffer loses, counts each
+# transition of each connection exactly once in each namespace (plus
+# LISTEN -> SYN_RECV -> CLOSE for any child that lost an ACK race).
+# TCPSCOPE_STRESS_CONNS (default 400): connections per client per case.
+
+. "$(dirname "$0")/lib.sh"
+
+require_env
+[ -x "$CHURN" ] || fail_all "$CHURN missing: run 'make -C selftests' on the host first"
+[ -n "${TCPSCOPE_KO:-}" ] && [ -f "$TCPSCOPE_KO" ] ||
+	fail_all "TCPSCOPE_KO='${TCPSCOPE_KO:-}' is not a module file"
+N=${TCPSCOPE_STRESS_CONNS:-400}
+dmesg_mark
+setup_ns_pair || fail_all "cannot set up the namespaces"
+churn_ns_setup || fail_all "cannot set sysctls in $NS_CLI"
+
+ktap_print_header
+ktap_set_plan 22
+
+# Every connection, client closing first: the client's socket and the
+# server's child each make these transitions once.
+CLI_TR=("CLOSE -> SYN_SENT" "SYN_SENT -> ESTABLISHED" "ESTABLISHED -> FIN_WAIT1"
+	"FIN_WAIT1 -> FIN_WAIT2" "FIN_WAIT2 -> CLOSE")
+SRV_TR=("LISTEN -> SYN_RECV" "SYN_RECV -> ESTABLISHED" "ESTABLISHED -> CLOSE_WAIT"
+	"CLOSE_WAIT -> LAST_ACK" "LAST_ACK -> CLOSE")
+
+# proc_trans NS: the transition lines of NS's /proc/net/tcpscope, sorted.
+proc_trans() {
+	ip netns exec "$1" cat "$PROC_NET" | grep -- ' -> ' | LC_ALL=C sort
+}
+
+# expect_trans CONNS LISTENERS DEADKIDS TR...: the expected lines, sorted.
+# DEADKIDS server children died in SYN_RECV (two ACKs racing for one
+# request, as after a retransmitted SYN-ACK: the kernel creates a child
+# for each and destroys the loser, LISTEN -> SYN_RECV -> CLOSE).
+expect_trans() {
+	local c=$1 l=$2 k=$3 t n
+
+	shift 3
+	{
+		for t in "$@"; do
+			n=$c
+			[ "$t" = "LISTEN -> SYN_RECV" ] && n=$((c + k))
+			echo "$t $n"
+		done
+		[ "$k" -gt 0 ] && echo "SYN_RECV -> CLOSE $k"
+		if [ "$l" -gt 0 ]; then
+			echo "CLOSE -> LISTEN $l"
+			echo "LISTEN -> CLOSE $l"
+		fi
+	} | LC_ALL=C sort
+}
+
+# check_trans CONNS: both namespaces count exactly CONNS connections and
+# the two listeners (waits up to 10 s for the last ACKs).
+check_trans() {
+	local c=$1 deadline=$((SECONDS + 10)) k
+
+	expect_trans "$c" 0 0 "${CLI_TR[@]}" > "$TMPD/want-cli"
+	while :; do
+		proc_trans "$NS_CLI" > "$TMPD/got-cli"
+		proc_trans "$NS_SRV" > "$TMPD/got-srv"
+		k=$(awk '$1 == "SYN_RECV" && $3 == "CLOSE" { print $4 }' "$TMPD/got-srv")
+		expect_trans "$c" 2 "${k:-0}" "${SRV_TR[@]}" > "$TMPD/want-srv"
+		if cmp -s "$TMPD/want-cli" "$TMPD/got-cli" &&
+		   cmp -s "$TMPD/want-srv" "$TMPD/got-srv"; then
+			[ "${k:-0}" -gt 0 ] &&
+				ktap_print_msg "$k children died in SYN_RECV (racing ACKs), counted as such"
+			return 0
+		fi
+		[ "$SECONDS" -ge "$deadline" ] && break
+		sleep 0.3
+	done
+	ktap_print_msg "client namespace, expected vs got:"$'\n'"$(diff "$TMPD/want-cli" "$TMPD/got-cli")"
+	ktap_print_msg "server namespace, expected vs got:"$'\n'"$(diff "$TMPD/want-srv" "$TMPD/got-srv")"
+	return 1
+}
+
+# mode_counters STATS MODE: overwrite=0 never overwrites, overwrite=1 never
+# drops (with no reader racing the writers).
+mode_counters() {
+	local ow dr
+
+	ow=$(stat_get "$1" total overwritten)
+	dr=$(stat_get "$1" total dropped)
+	if [ "$2" = 0 ]; then
+		[ "$ow" = 0 ] && [ "$dr" -gt 0 ]
+	else
+		[ "$dr" = 0 ] && [ "$ow" -gt 0 ]
+	fi
+}
+
+# slow_reader FILE: read events a line at a time (bash reads a stream one
+# byte per read()), pausing every 20 lines ($SLOW_PID).
+slow_reader() {
+	bash -c 'exec 3< "$1"; n=0
+		while IFS= read -r l <&3; do
+			printf "%s\n" "$l"
+			n=$((n + 1))
+			[ $((n % 20)) -eq 0 ] && sleep 0.05
+		done' slow-reader "$EVENTS" > "$1" &
+	SLOW_PID=$!
+	BG_PIDS+=("$SLOW_PID")
+}
+
+# caught_up: the reader has taken every record (read + lost == produced).
+caught_up() {
+	cat "$STATS" > "$TMPD/st-now"
+	[ "$(stat_get "$TMPD/st-now" total produced)" = \
+	  "$(( $(stat_get "$TMPD/st-now" total read) + $(stat_get "$TMPD/st-now" total lost) ))" ]
+}
+
+CASE=0
+
+# run_case MODE READER: READER is "none" or "slow".
+run_case() {
+	local mode=$1 rdr=$2 ok=1 p4 p6 c4 c6 pid deadline tag
+	local out=$TMPD/out-$mode-$rdr st=$TMPD/stats-$mode-$rdr
+
+	tag="overwrite=$mode, $([ "$rdr" = slow ] && echo "slow reader" || echo "no reader")"
+	CASE=$((CASE + 1))
+	p4=$((9100 + 2 * CASE))
+	p6=$((p4 + 1))
+	if ! tcpscope_load bufsize_kb=8 overwrite="$mode"; then
+		ktap_test_fail "$tag: insmod bufsize_kb=8"
+		return
+	fi
+	: > "$out"
+	[ "$rdr" = slow ] && slow_reader "$out"
+	churn_server "$SRV4" "$p4" "$TMPD/srv4-$CASE" || ok=
+	S4=$CHURN_SRV_PID
+	churn_server "$SRV6" "$p6" "$TMPD/srv6-$CASE" || ok=
+	S6=$CHURN_SRV_PID
+	ip netns exec "$NS_CLI" "$CHURN" client "$SRV4" "$p4" --count "$N" \
+		> "$TMPD/cli4-$CASE" 2>&1 &
+	c4=$!
+	ip netns exec "$NS_CLI" "$CHURN" client "$SRV6" "$p6" --count "$N" \
+		> "$TMPD/cli6-$CASE" 2>&1 &
+	c6=$!
+	BG_PIDS+=("$c4" "$c6")
+	bg_wait "$c4" $((60 + N / 10)) || ok=
+	bg_wait "$c6" $((60 + N / 10)) || ok=
+	for pid in "$S4" "$S6"; do
+		kill -TERM "$pid"
+		bg_wait "$pid" 10 || ok=
+	done
+	cat "$STATS" > "$st.churn"
+	stats_quiet 15 || { ok=; ktap_print_msg "events did not stop within 15s"; }
+	if [ "$rdr" = slow ]; then
+		# Let it catch up, then stop it while it waits.
+		deadline=$((SECONDS + 60))
+		until caught_up; do
+			[ "$SECONDS" -ge "$deadline" ] && { ok=; break; }
+			sleep 0.5
+		done
+		sleep 1
+		kill -TERM "$SLOW_PID"
+		bg_wait "$SLOW_PID" 5 2>/dev/null
+	fi
+	"$EVREAD" nonblock "$EVENTS" >> "$out" 2> "$TMPD/drain-err" || ok=
+	cat "$STATS" > "$st"
+
+	if [ -n "$ok" ] && [ "$(churn_count "$TMPD/cli4-$CASE")" = "$N" ] &&
+	   [ "$(churn_count "$TMPD/cli6-$CASE")" = "$N" ]; then
+		ktap_test_pass "$tag: 2 x $N connections, drained"
+	else
+		ktap_print_msg "$(tail -n 2 "$TMPD"/*-"$CASE" "$TMPD/drain-err")"
+		ktap_test_fail "$tag: 2 x $N connections, drained"
+	fi
+	ktap_print_msg "$(tail -n 2 "$st")"
+	if [ "$(stat_get "$st" total lost)" -gt 0 ] && stats_balance "$st" 1; then
+		ktap_test_pass "$tag: lost > 0; produced == read + lost == written + dropped, per CPU and total"
+	else
+		ktap_print_msg "$(cat "$st")"
+		ktap_test_fail "$tag: lost > 0; produced == read + lost == written + dropped, per CPU and total"
+	fi
+	if [ "$rdr" = none ]; then
+		ktap_test_result "$tag: $([ "$mode" = 0 ] && echo "dropped, none overwritten" || echo "overwritten, none dropped")" \
+			mode_counters "$st" "$mode"
+	else
+		# Reading and loss interleaved: both moved during the churn.
+		if [ "$(stat_get "$st.churn" total read)" -gt 0 ] &&
+		   [ "$(stat_get "$st.churn" total lost)" -gt 0 ]; then
+			ktap_test_pass "$tag: events read and lost during the churn"
+		else
+			ktap_print_msg "at the end of the churn: $(tail -n 2 "$st.churn")"
+			ktap_test_fail "$tag: events read and lost during the churn"
+		fi
+	fi
+	ktap_test_result "$tag: lines well-formed, none twice, LOST lines == lost, event lines == read" \
+		events_check "$out" "$st"
+	ktap_test_result "$tag: /proc/net/tcpscope: each transition of the $((2 * N)) connections counted once" \
+		check_trans $((2 * N))
+	tcpscope_unload || ktap_print_msg "rmmod failed"
+}
+
+run_case 0 none
+run_case 1 none
+run_case 0 slow
+run_case 1 slow
+ktap_test_result "no tcpscope state left" tcpscope_gone
+ktap_test_result "no kernel warnings" dmesg_check
+ktap_finished
