@@ -466,18 +466,21 @@ run_conn() {
 # ------------------------------------------------------------ stress
 # (stat_get, above, reads one stats field.)
 
-# stats_balance FILE [DRAINED]: per CPU and total, produced = written +
-# dropped and lost = dropped + overwritten, total = sum over CPUs; with
-# DRAINED=1 also produced = read + lost (only once events was read to
-# empty with nothing produced since).
+# stats_balance FILE [DRAINED [OVERWRITE]]: per CPU and total, produced =
+# written + dropped and lost = dropped + overwritten, total = sum over
+# CPUs; with DRAINED=1 also produced = read + lost (only once events was
+# read to empty with nothing produced since); with OVERWRITE=0 nothing was
+# overwritten, with OVERWRITE=1 nothing dropped.
 stats_balance() {
-	awk -v drained="${2:-0}" '
+	awk -v drained="${2:-0}" -v mode="${3:-}" '
 	$1 ~ /^cpu[0-9]+$/ || $1 == "total" {
 		delete v
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		if (v["produced"] != v["written"] + v["dropped"]) { print "# " $0 ": produced != written + dropped"; bad = 1 }
 		if (v["lost"] != v["dropped"] + v["overwritten"]) { print "# " $0 ": lost != dropped + overwritten"; bad = 1 }
 		if (drained && v["produced"] != v["read"] + v["lost"]) { print "# " $0 ": produced != read + lost"; bad = 1 }
+		if (mode == "0" && v["overwritten"] != 0) { print "# " $0 ": overwritten with overwrite=0"; bad = 1 }
+		if (mode == "1" && v["dropped"] != 0) { print "# " $0 ": dropped with overwrite=1"; bad = 1 }
 		if ($1 == "total") {
 			for (k in v) if (v[k] != sum[k]) { print "# total " k " " v[k] " != sum over CPUs " sum[k]; bad = 1 }
 			seen_total = 1

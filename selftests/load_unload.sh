@@ -18,19 +18,6 @@ setup_ns_pair || fail_all "cannot set up the namespaces"
 ktap_print_header
 ktap_set_plan 15
 
-# no_state: nothing of the module is left.
-no_state() {
-	local f
-
-	for f in "$SYS_MODULE" "$DEBUGFS_DIR" "$PROC_NET"; do
-		if [ -e "$f" ]; then
-			ktap_print_msg "$f still exists"
-			return 1
-		fi
-	done
-	return 0
-}
-
 # mode_is MODE FILE...
 mode_is() {
 	local mode=$1 f got
@@ -74,7 +61,7 @@ ktap_test_result "/proc/net/tcpscope and parameters exist with mode 0444" \
 	"$SYS_MODULE/parameters/overwrite" "$SYS_MODULE/parameters/wakeup_ms"
 ktap_test_result "defaults: bufsize_kb 1024, overwrite 0, wakeup_ms 10" stats_header 1024 0 10
 ktap_test_result "rmmod" tcpscope_unload
-ktap_test_result "rmmod removes module, debugfs dir and /proc/net/tcpscope" no_state
+ktap_test_result "rmmod removes module, debugfs dir and /proc/net/tcpscope" tcpscope_gone
 
 # 2: bad parameters
 bad_param() {
@@ -84,7 +71,7 @@ bad_param() {
 		rmmod tcpscope
 		return 1
 	fi
-	no_state || return 1
+	tcpscope_gone || return 1
 	if ! dmesg_new | grep -q 'tcpscope'; then
 		ktap_print_msg "no kernel message for $*"
 		return 1
@@ -139,7 +126,7 @@ fi
 kill -TERM "$RPID"
 bg_wait "$RPID" 5
 ktap_test_result "rmmod succeeds once the reader is gone" tcpscope_unload
-ktap_test_result "no state left" no_state
+ktap_test_result "no state left" tcpscope_gone
 
 # 4: load/unload cycles with traffic in between
 ok=1
@@ -157,7 +144,7 @@ for i in 1 2 3 4 5; do
 	head -c 4096 "$STATS" > /dev/null || ok=
 	ip netns exec "$NS_CLI" cat "$PROC_NET" > /dev/null || ok=
 	tcpscope_unload || ok=
-	no_state || ok=
+	tcpscope_gone || ok=
 	[ -n "$ok" ] || break
 done
 if [ -n "$ok" ]; then

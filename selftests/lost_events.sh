@@ -21,31 +21,6 @@ BUFKB=8
 ktap_print_header
 ktap_set_plan 15
 
-# check_balance STATS MODE: the stats identities after draining.
-check_balance() {
-	awk -v mode="$2" '
-	$1 ~ /^cpu[0-9]+$/ || $1 == "total" {
-		delete v
-		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		if (v["produced"] != v["written"] + v["dropped"]) { print "# " $1 ": produced != written + dropped"; bad = 1 }
-		if (v["lost"] != v["dropped"] + v["overwritten"]) { print "# " $1 ": lost != dropped + overwritten"; bad = 1 }
-		if (v["produced"] != v["read"] + v["lost"]) { print "# " $1 ": produced != read + lost"; bad = 1 }
-		if (mode == 0 && v["overwritten"] != 0) { print "# " $1 ": overwritten with overwrite=0"; bad = 1 }
-		if (mode == 1 && v["dropped"] != 0) { print "# " $1 ": dropped with overwrite=1"; bad = 1 }
-		if ($1 == "total") {
-			for (k in v) if (v[k] != sum[k]) { print "# total " k " " v[k] " != sum over CPUs " sum[k]; bad = 1 }
-			seen_total = 1
-		} else {
-			for (k in v) sum[k] += v[k]
-			ncpu++
-		}
-	}
-	END {
-		if (!seen_total || !ncpu) { print "# no total or cpu lines"; bad = 1 }
-		exit bad
-	}' "$1"
-}
-
 run_mode() {
 	local mode=$1 port=$((8080 + $1)) out=$TMPD/drain-$1 st=$TMPD/stats-$1 pid
 	local first last prev cur deadline produced read lost nlost nread ok
@@ -94,7 +69,7 @@ run_mode() {
 		ktap_test_fail "overwrite=$mode: lost > 0 and produced == read + lost"
 	fi
 	ktap_test_result "overwrite=$mode: per-CPU and total counters balance" \
-		check_balance "$st" "$mode"
+		stats_balance "$st" 1 "$mode"
 
 	nlost=$(awk '/^LOST [0-9]+ cpu[0-9]+$/ { s += $2 } END { print s + 0 }' "$out")
 	nread=$(grep -Ec "$RE_EVENT" "$out")

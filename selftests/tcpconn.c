@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockaddr.h"
+
 #define MAX_BYTES 65536
 
 static void die(const char *what)
@@ -54,33 +56,11 @@ static void print_usage(void)
 static socklen_t parse_addr(const char *addr, const char *port,
 			    struct sockaddr_storage *ss)
 {
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	char *end;
-	unsigned long p = strtoul(port, &end, 10);
+	socklen_t len = sockaddr_parse(addr, port, ss);
 
-	if (*end || p > 65535)
+	if (!len)
 		print_usage();
-	memset(ss, 0, sizeof(*ss));
-	if (strchr(addr, ':')) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(p);
-		if (inet_pton(AF_INET6, addr, &s6->sin6_addr) != 1)
-			print_usage();
-		return sizeof(*s6);
-	}
-	s4->sin_family = AF_INET;
-	s4->sin_port = htons(p);
-	if (inet_pton(AF_INET, addr, &s4->sin_addr) != 1)
-		print_usage();
-	return sizeof(*s4);
-}
-
-static int port_of(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return len;
 }
 
 static void write_all(int fd, const char *buf, size_t len)
@@ -150,7 +130,7 @@ static int run_server(struct sockaddr_storage *ss, socklen_t len, long count,
 	plen = sizeof(peer);
 	if (getsockname(lfd, (struct sockaddr *)&peer, &plen))
 		die("getsockname");
-	printf("listening %d\n", port_of(&peer));
+	printf("listening %d\n", sockaddr_port(&peer));
 	fflush(stdout);
 
 	for (i = 0; i < count; i++) {
@@ -163,7 +143,7 @@ static int run_server(struct sockaddr_storage *ss, socklen_t len, long count,
 			}
 			die("accept");
 		}
-		printf("accepted %d\n", port_of(&peer));
+		printf("accepted %d\n", sockaddr_port(&peer));
 		fflush(stdout);
 		if (close_first) {
 			if (shutdown(fd, SHUT_WR))
@@ -204,7 +184,7 @@ static int run_client(struct sockaddr_storage *ss, socklen_t len, long count,
 		mlen = sizeof(me);
 		if (getsockname(fd, (struct sockaddr *)&me, &mlen))
 			die("getsockname");
-		printf("port %d\n", port_of(&me));
+		printf("port %d\n", sockaddr_port(&me));
 		fflush(stdout);
 		if (hold > 0) {
 			ts.tv_sec = (time_t)hold;
