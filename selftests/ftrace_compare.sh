@@ -107,11 +107,16 @@ check_family() {
 	ftrace_norm "$trace" | awk -v p="$PORT" '$2 == p || $4 == p' > "$ft"
 	ev_norm "$ev" | awk -v p="$PORT" '$6 == p || $8 == p { print $5, $6, $7, $8, $9, $10 }' > "$ts"
 	n=$(wc -l < "$ft")
-	if [ "$n" -eq 12 ] && [ "$(wc -l < "$ts")" -eq 12 ]; then
-		ktap_test_pass "$fam: ftrace and tcpscope both saw 12 events"
+	# Two racing ACKs can make the kernel create a second child for the
+	# same connection and destroy it at once (LISTEN -> SYN_RECV,
+	# SYN_RECV -> CLOSE): 12 events plus such pairs, the same on both.
+	dup=$(awk '$5 == "SYN_RECV" && $6 == "CLOSE"' "$ft" | wc -l)
+	want=$((12 + 2 * dup))
+	if [ "$dup" -le 2 ] && [ "$n" -eq "$want" ] && [ "$(wc -l < "$ts")" -eq "$want" ]; then
+		ktap_test_pass "$fam: ftrace and tcpscope both saw 12 events (+$dup discarded duplicate children)"
 	else
-		ktap_print_msg "ftrace $n events, tcpscope $(wc -l < "$ts") events (expected 12 each)"
-		ktap_test_fail "$fam: ftrace and tcpscope both saw 12 events"
+		ktap_print_msg "ftrace $n events, tcpscope $(wc -l < "$ts") events (expected $want each)"
+		ktap_test_fail "$fam: ftrace and tcpscope both saw 12 events (+ discarded duplicate children)"
 	fi
 	ktap_test_result "$fam: event-for-event match (order, states, addresses, ports)" \
 		compare "$ft" "$ts" "$cli"

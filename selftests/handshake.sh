@@ -107,8 +107,19 @@ check_family() {
 	ktap_test_result "$fam: timestamps sec.nsec, non-decreasing, CLOCK_MONOTONIC" \
 		check_timestamps "$ev" "$t0" "$t1"
 
+	# Two racing ACKs can make the kernel create a second child for the
+	# connection and destroy it at once: set such sockets (whole life
+	# LISTEN -> SYN_RECV -> CLOSE, in the server's namespace) aside.
+	dups=$(awk -v ns="$NSI_SRV" '$3 == ns { s[$4] = s[$4] " " $9 ">" $10 }
+		END { for (i in s) if (s[i] == " LISTEN>SYN_RECV SYN_RECV>CLOSE") print i }' "$norm")
+	ndup=$(echo "$dups" | grep -c .)
+	if [ "$ndup" -gt 0 ]; then
+		ktap_print_msg "set aside $ndup discarded duplicate child(ren): $dups"
+		awk -v ids=" $(echo $dups) " 'index(ids, " " $4 " ") == 0' "$norm" > "$norm.nodup"
+		mv "$norm.nodup" "$norm"
+	fi
 	nall=$(awk -v p="$PORT" -v cp="${CPORT:-none}" '$6 == p || $8 == p || $6 == cp || $8 == cp' "$norm" | wc -l)
-	if [ "$nall" -eq 12 ]; then
+	if [ "$nall" -eq 12 ] && [ "$ndup" -le 2 ]; then
 		ktap_test_pass "$fam: exactly 12 events for the test's ports"
 	else
 		ktap_print_msg "$nall events for ports $PORT/$CPORT:"$'\n'"$(grep -E ":($PORT|${CPORT:-none}) " "$ev")"
