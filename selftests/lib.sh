@@ -177,8 +177,10 @@ trap 'exit 1' TERM INT
 # Every test needs root, the helpers and a scratch directory.
 require_env() {
 	[ "$(id -u)" -eq 0 ] || skip_all "must run as root (in the test VM)"
-	[ -x "$TCPCONN" ] && [ -x "$EVREAD" ] ||
+	[ -x "$TCPCONN" ] && [ -x "$EVREAD" ] && [ -x "$CHURN" ] ||
 		fail_all "C helpers missing: run 'make -C selftests' on the host first"
+	[ -n "${TCPSCOPE_KO:-}" ] && [ -f "$TCPSCOPE_KO" ] ||
+		fail_all "TCPSCOPE_KO='${TCPSCOPE_KO:-}' is not a module file"
 	[ -r /proc/modules ] || skip_all "kernel without module support"
 	TMPD=$(mktemp -d /tmp/tcpscope-selftest.XXXXXX)
 }
@@ -508,17 +510,18 @@ stats_produced() {
 	return 1
 }
 
-# stats_quiet TIMEOUT: wait until stats' total produced stops moving
-# (unchanged over 0.2 s); non-zero on timeout.
+# stats_quiet TIMEOUT [INTERVAL]: wait until stats' total produced stops
+# moving (unchanged over INTERVAL seconds, default 0.2); non-zero on
+# timeout.
 stats_quiet() {
-	local deadline=$((SECONDS + $1)) prev=-1 cur
+	local deadline=$((SECONDS + $1)) interval=${2:-0.2} prev=-1 cur
 
 	while :; do
 		cur=$(stats_produced)
 		[ -n "$cur" ] && [ "$cur" = "$prev" ] && return 0
 		[ "$SECONDS" -ge "$deadline" ] && return 1
 		prev=$cur
-		sleep 0.2
+		sleep "$interval"
 	done
 }
 

@@ -8,8 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 
 require_env
-[ -n "${TCPSCOPE_KO:-}" ] && [ -f "$TCPSCOPE_KO" ] ||
-	fail_all "TCPSCOPE_KO='${TCPSCOPE_KO:-}' is not a module file"
 [ -d /sys/kernel/debug ] && [ -n "$(ls -A /sys/kernel/debug)" ] ||
 	skip_all "debugfs is not mounted at /sys/kernel/debug"
 dmesg_mark

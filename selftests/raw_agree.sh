@@ -25,19 +25,6 @@ N=6
 ktap_print_header
 ktap_set_plan 6
 
-# wait_quiet: until stats' produced stops moving (at most 10 s).
-wait_quiet() {
-	local prev=-1 cur deadline=$((SECONDS + 10))
-
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		cur=$(stat_get "$STATS" total produced)
-		[ "$cur" = "$prev" ] && return 0
-		prev=$cur
-		sleep 0.3
-	done
-	return 1
-}
-
 ip netns exec "$NS_SRV" "$TCPCONN" server "$SRV4" "$PORT" --count "$N" \
 	--hold > "$TMPD/srv" 2>&1 &
 SRV_PID=$!
@@ -45,12 +32,12 @@ BG_PIDS+=("$SRV_PID")
 ok=1
 wait_for_line "$TMPD/srv" '^listening' 10 || ok=
 # The listener's CLOSE -> LISTEN, so that each drain below is one connection.
-wait_quiet || ok=
+stats_quiet 10 0.3 || ok=
 events_drain > "$TMPD/listen.text" 2>> "$TMPD/drain-err" || ok=
 for i in $(seq "$N"); do
 	timeout 20 ip netns exec "$NS_CLI" "$TCPCONN" client "$SRV4" "$PORT" \
 		> "$TMPD/cli-$i" 2>&1 || ok=
-	wait_quiet || ok=
+	stats_quiet 10 0.3 || ok=
 	if [ $((i % 2)) -eq 1 ]; then
 		reader=text
 	else
@@ -61,7 +48,7 @@ for i in $(seq "$N"); do
 done
 kill -TERM "$SRV_PID" 2>/dev/null
 bg_wait "$SRV_PID" 10 > /dev/null 2>&1
-wait_quiet || ok=
+stats_quiet 10 0.3 || ok=
 events_drain > "$TMPD/rest.text" 2>> "$TMPD/drain-err" || ok=
 if [ -n "$ok" ]; then
 	ktap_test_pass "$N connections, drained alternately as text and raw"

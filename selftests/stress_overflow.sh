@@ -15,9 +15,6 @@
 . "$(dirname "$0")/lib.sh"
 
 require_env
-[ -x "$CHURN" ] || fail_all "$CHURN missing: run 'make -C selftests' on the host first"
-[ -n "${TCPSCOPE_KO:-}" ] && [ -f "$TCPSCOPE_KO" ] ||
-	fail_all "TCPSCOPE_KO='${TCPSCOPE_KO:-}' is not a module file"
 N=${TCPSCOPE_STRESS_CONNS:-400}
 dmesg_mark
 setup_ns_pair || fail_all "cannot set up the namespaces"

@@ -17,9 +17,6 @@
 . "$(dirname "$0")/lib.sh"
 
 require_env
-[ -x "$CHURN" ] || fail_all "$CHURN missing: run 'make -C selftests' on the host first"
-[ -n "${TCPSCOPE_KO:-}" ] && [ -f "$TCPSCOPE_KO" ] ||
-	fail_all "TCPSCOPE_KO='${TCPSCOPE_KO:-}' is not a module file"
 command -v taskset > /dev/null || skip_all "taskset not found"
 KILLS=${TCPSCOPE_STRESS_KILLS:-5}
 # Seconds of churn for the per-CPU readers.
