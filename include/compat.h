@@ -8,20 +8,8 @@
 #define _TCPSCOPE_COMPAT_H
 
 #include <linux/version.h>
-#include <linux/ring_buffer.h>
 #include <linux/timer.h>
 #include <net/tcp_states.h>
-
-/* 6.3 dropped the unused event argument of ring_buffer_unlock_commit(). */
-static inline void compat_ring_buffer_commit(struct trace_buffer *buffer,
-					     struct ring_buffer_event *event)
-{
-#if KERNEL_VERSION(6, 3, 0) > LINUX_VERSION_CODE
-	ring_buffer_unlock_commit(buffer, event);
-#else
-	ring_buffer_unlock_commit(buffer);
-#endif
-}
 
 /* 6.2 renamed del_timer_sync() to timer_delete_sync(). */
 static inline int compat_timer_delete_sync(struct timer_list *timer)

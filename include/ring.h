@@ -10,6 +10,9 @@
 #include <linux/seq_file.h>
 #include <uapi/tcpscope.h>
 
+/* The largest record the ring takes, in bytes. */
+#define TCPSCOPE_REC_MAX	256
+
 /**
  * struct tcpscope_item - what one call of tcpscope_ring_next() yields
  * @lost:	events lost on @lost_cpu just before @rec (0: none)
@@ -24,6 +27,7 @@ struct tcpscope_item {
 	union {
 		struct tcpscope_hdr hdr;
 		struct tcpscope_state_rec state;
+		u8 bytes[TCPSCOPE_REC_MAX];
 	} rec;
 };
 
@@ -33,6 +37,8 @@ void tcpscope_ring_exit(void);
 
 void tcpscope_ring_write(struct tcpscope_hdr *rec);
 
+void tcpscope_ring_read_lock(void);
+void tcpscope_ring_read_unlock(void);
 bool tcpscope_ring_next(struct tcpscope_item *item);
 int tcpscope_ring_wait(void);
 void tcpscope_ring_note_late(void);

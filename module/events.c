@@ -15,6 +15,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -41,20 +42,27 @@ static const struct events_format format_raw = {
 	.render = tcpscope_format_raw,
 };
 
-/* Per open file: the part of the last item the reader has not taken yet. */
+/* Bytes a reader formats per batch, at most. */
+#define EVENTS_BUF_SIZE	(16 * 1024)
+
+/*
+ * Per open file: a batch of formatted items and how much of it the reader
+ * has taken. A batch holds at most what the reader asked for, plus the
+ * rest of one item.
+ */
 struct events_reader {
 	struct mutex lock;	/* serialises readers of this file */
 	const struct events_format *format;
 	size_t len;
 	size_t off;
-	char buf[TCPSCOPE_LINE_MAX];
+	char buf[EVENTS_BUF_SIZE];
 };
 
 static int events_open(struct inode *inode, struct file *file)
 {
 	struct events_reader *r;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kvzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
 	mutex_init(&r->lock);
@@ -65,18 +73,35 @@ static int events_open(struct inode *inode, struct file *file)
 
 static int events_release(struct inode *inode, struct file *file)
 {
-	kfree(file->private_data);
+	kvfree(file->private_data);
 	return 0;
 }
 
-/* Refill r->buf. Return: 0, or -EAGAIN / -ERESTARTSYS if nothing came. */
-static int events_fill(struct events_reader *r, bool nonblock)
+/* Format items into r->buf until it holds @want bytes or the rings are empty. */
+static void events_batch(struct events_reader *r, size_t want)
 {
 	struct tcpscope_item item;
+
+	tcpscope_ring_read_lock();
+	while (r->len < want && sizeof(r->buf) - r->len >= TCPSCOPE_LINE_MAX &&
+	       tcpscope_ring_next(&item))
+		r->len += r->format->render(&item, r->buf + r->len,
+					    sizeof(r->buf) - r->len);
+	tcpscope_ring_read_unlock();
+}
+
+/* Refill r->buf. Return: 0, or -EAGAIN / -ERESTARTSYS if nothing came. */
+static int events_fill(struct events_reader *r, size_t want, bool nonblock)
+{
 	bool timed_out = false;
 	int ret;
 
-	while (!tcpscope_ring_next(&item)) {
+	r->len = 0;
+	r->off = 0;
+	for (;;) {
+		events_batch(r, want);
+		if (r->len)
+			break;
 		if (nonblock)
 			return -EAGAIN;
 		ret = tcpscope_ring_wait();
@@ -86,8 +111,6 @@ static int events_fill(struct events_reader *r, bool nonblock)
 	}
 	if (timed_out)
 		tcpscope_ring_note_late();
-	r->len = r->format->render(&item, r->buf, sizeof(r->buf));
-	r->off = 0;
 	return 0;
 }
 
@@ -107,7 +130,7 @@ static ssize_t events_read(struct file *file, char __user *ubuf,
 		return -ERESTARTSYS;
 	while (copied < count) {
 		if (r->off == r->len) {
-			ret = events_fill(r, nonblock || copied);
+			ret = events_fill(r, count - copied, nonblock || copied);
 			if (ret)
 				break;
 		}

@@ -15,59 +15,145 @@
 
 #include "format.h"
 
-static const char * const state_names[TCPSCOPE_MAX_STATES] = {
-	[TCPSCOPE_ESTABLISHED]		= "ESTABLISHED",
-	[TCPSCOPE_SYN_SENT]		= "SYN_SENT",
-	[TCPSCOPE_SYN_RECV]		= "SYN_RECV",
-	[TCPSCOPE_FIN_WAIT1]		= "FIN_WAIT1",
-	[TCPSCOPE_FIN_WAIT2]		= "FIN_WAIT2",
-	[TCPSCOPE_TIME_WAIT]		= "TIME_WAIT",
-	[TCPSCOPE_CLOSE]		= "CLOSE",
-	[TCPSCOPE_CLOSE_WAIT]		= "CLOSE_WAIT",
-	[TCPSCOPE_LAST_ACK]		= "LAST_ACK",
-	[TCPSCOPE_LISTEN]		= "LISTEN",
-	[TCPSCOPE_CLOSING]		= "CLOSING",
-	[TCPSCOPE_NEW_SYN_RECV]		= "NEW_SYN_RECV",
-	[TCPSCOPE_BOUND_INACTIVE]	= "BOUND_INACTIVE",
+#define STATE_NAME(s)	{ #s, sizeof(#s) - 1 }
+
+static const struct {
+	const char *name;
+	size_t len;
+} state_names[TCPSCOPE_MAX_STATES] = {
+	[TCPSCOPE_ESTABLISHED]	= STATE_NAME(ESTABLISHED),
+	[TCPSCOPE_SYN_SENT]	= STATE_NAME(SYN_SENT),
+	[TCPSCOPE_SYN_RECV]	= STATE_NAME(SYN_RECV),
+	[TCPSCOPE_FIN_WAIT1]	= STATE_NAME(FIN_WAIT1),
+	[TCPSCOPE_FIN_WAIT2]	= STATE_NAME(FIN_WAIT2),
+	[TCPSCOPE_TIME_WAIT]	= STATE_NAME(TIME_WAIT),
+	[TCPSCOPE_CLOSE]	= STATE_NAME(CLOSE),
+	[TCPSCOPE_CLOSE_WAIT]	= STATE_NAME(CLOSE_WAIT),
+	[TCPSCOPE_LAST_ACK]	= STATE_NAME(LAST_ACK),
+	[TCPSCOPE_LISTEN]	= STATE_NAME(LISTEN),
+	[TCPSCOPE_CLOSING]	= STATE_NAME(CLOSING),
+	[TCPSCOPE_NEW_SYN_RECV]	= STATE_NAME(NEW_SYN_RECV),
+	[TCPSCOPE_BOUND_INACTIVE]	= STATE_NAME(BOUND_INACTIVE),
 };
 
 const char *tcpscope_state_name(unsigned int state)
 {
-	if (state < TCPSCOPE_MAX_STATES && state_names[state])
-		return state_names[state];
+	if (state < TCPSCOPE_MAX_STATES && state_names[state].name)
+		return state_names[state].name;
 	return "UNKNOWN";
 }
 
-/* "198.51.100.1:80" or "[2001:db8::1]:80" */
-static int format_endpoint(char *buf, size_t size, u8 family,
-			   const u8 *addr, __be16 port)
+/*
+ * Text is built with the put_*() helpers below rather than with one
+ * vsnprintf() per field: the reader formats every event, and parsing a
+ * format string per field was most of its cost. Each helper writes at the
+ * cursor and returns the new cursor; the caller's buffer has room for a
+ * whole line (TCPSCOPE_LINE_MAX), so they do not check bounds.
+ */
+static char *put_mem(char *p, const char *s, size_t n)
 {
-	if (family == AF_INET6)
-		return scnprintf(buf, size, "[%pI6c]:%u", addr, ntohs(port));
-	return scnprintf(buf, size, "%pI4:%u", addr, ntohs(port));
+	memcpy(p, s, n);
+	return p + n;
 }
 
-static size_t format_state(const struct tcpscope_state_rec *r, char *buf,
-			   size_t size)
-{
-	char local[56], remote[56];
+/* A string literal: its length is known at compile time. */
+#define put_lit(p, lit)	put_mem(p, lit, sizeof(lit) - 1)
 
-	format_endpoint(local, sizeof(local), r->family, r->saddr, r->sport);
-	format_endpoint(remote, sizeof(remote), r->family, r->daddr, r->dport);
-	return scnprintf(buf, size, "state %s > %s %s -> %s\n", local, remote,
-			 tcpscope_state_name(r->oldstate),
-			 tcpscope_state_name(r->newstate));
+static char *put_dec(char *p, u64 v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = '0' + do_div(v, 10);
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* @v < 10^9, as nine digits with leading zeros */
+static char *put_dec9(char *p, u32 v)
+{
+	int i;
+
+	for (i = 8; i >= 0; i--) {
+		p[i] = '0' + v % 10;
+		v /= 10;
+	}
+	return p + 9;
+}
+
+static char *put_hex(char *p, u64 v)
+{
+	char tmp[16];
+	int n = 0;
+
+	do {
+		tmp[n++] = hex_asc[v & 0xf];
+		v >>= 4;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* "198.51.100.1:80" or "[2001:db8::1]:80" */
+static char *put_endpoint(char *p, u8 family, const u8 *addr, __be16 port)
+{
+	int i;
+
+	if (family == AF_INET6) {
+		p += sprintf(p, "[%pI6c]", addr);
+	} else {
+		for (i = 0; i < 4; i++) {
+			if (i)
+				*p++ = '.';
+			p = put_dec(p, addr[i]);
+		}
+	}
+	*p++ = ':';
+	return put_dec(p, ntohs(port));
+}
+
+static char *put_state_name(char *p, unsigned int state)
+{
+	if (state < TCPSCOPE_MAX_STATES && state_names[state].name)
+		return put_mem(p, state_names[state].name, state_names[state].len);
+	return put_lit(p, "UNKNOWN");
+}
+
+static char *put_state(char *p, const struct tcpscope_state_rec *r)
+{
+	p = put_lit(p, "state ");
+	p = put_endpoint(p, r->family, r->saddr, r->sport);
+	p = put_lit(p, " > ");
+	p = put_endpoint(p, r->family, r->daddr, r->dport);
+	*p++ = ' ';
+	p = put_state_name(p, r->oldstate);
+	p = put_lit(p, " -> ");
+	p = put_state_name(p, r->newstate);
+	*p++ = '\n';
+	return p;
 }
 
 /* "<sec>.<nsec> cpu<N> ns=<inode> id=<cookie> " */
-static size_t format_prefix(const struct tcpscope_hdr *h, char *buf,
-			    size_t size)
+static char *put_prefix(char *p, const struct tcpscope_hdr *h)
 {
 	u32 nsec;
 	u64 sec = div_u64_rem(h->ts_ns, NSEC_PER_SEC, &nsec);
 
-	return scnprintf(buf, size, "%llu.%09u cpu%u ns=%u id=%llx ", sec,
-			 nsec, h->cpu, h->netns, h->conn_id);
+	p = put_dec(p, sec);
+	*p++ = '.';
+	p = put_dec9(p, nsec);
+	p = put_lit(p, " cpu");
+	p = put_dec(p, h->cpu);
+	p = put_lit(p, " ns=");
+	p = put_dec(p, h->netns);
+	p = put_lit(p, " id=");
+	p = put_hex(p, h->conn_id);
+	*p++ = ' ';
+	return p;
 }
 
 /**
@@ -81,24 +167,31 @@ static size_t format_prefix(const struct tcpscope_hdr *h, char *buf,
 size_t tcpscope_format_item(const struct tcpscope_item *item, char *buf,
 			    size_t size)
 {
-	size_t len = 0;
+	char *p = buf;
 
-	if (item->lost)
-		len += scnprintf(buf, size, "LOST %llu cpu%d\n", item->lost,
-				 item->lost_cpu);
+	if (WARN_ON_ONCE(size < TCPSCOPE_LINE_MAX))
+		return 0;
+	if (item->lost) {
+		p = put_lit(p, "LOST ");
+		p = put_dec(p, item->lost);
+		p = put_lit(p, " cpu");
+		p = put_dec(p, item->lost_cpu);
+		*p++ = '\n';
+	}
 	if (!item->has_rec)
-		return len;
-	len += format_prefix(&item->rec.hdr, buf + len, size - len);
+		return p - buf;
+	p = put_prefix(p, &item->rec.hdr);
 	switch (item->rec.hdr.kind) {
 	case TCPSCOPE_KIND_STATE:
-		len += format_state(&item->rec.state, buf + len, size - len);
+		p = put_state(p, &item->rec.state);
 		break;
 	default:
-		len += scnprintf(buf + len, size - len, "kind%u\n",
-				 item->rec.hdr.kind);
+		p = put_lit(p, "kind");
+		p = put_dec(p, item->rec.hdr.kind);
+		*p++ = '\n';
 		break;
 	}
-	return len;
+	return p - buf;
 }
 
 /**

@@ -10,9 +10,12 @@
  * the tracepoint's cost plus a small constant.
  *
  * Commands, written to /sys/kernel/debug/tcpscope_bench/ctl:
- *   probe 1|0       attach/detach an empty probe on the tracepoint (the
- *                   floor any probe pays); it is not exported, so it is
- *                   found by name with for_each_kernel_tracepoint()
+ *   probe 1|2|0     attach an empty probe on the tracepoint (1: the floor
+ *                   any probe pays) or a probe that only reads the clock
+ *                   tcpscope stamps records with (2: the floor any
+ *                   timestamped record pays), or detach it (0). The
+ *                   tracepoint is not exported, so it is found by name
+ *                   with for_each_kernel_tracepoint()
  *   run N           N calls in a row, timed with ktime_get_ns()
  *   rate R MS       R calls per second for MS milliseconds, paced in
  *                   steps of about 1 ms (sleeping in between)
@@ -43,7 +46,8 @@
 static struct socket *bench_sock;
 static struct tracepoint *tp_set_state;
 static struct dentry *bench_dir;
-static bool probe_on;
+static unsigned long probe_on;
+static DEFINE_PER_CPU(u64, clock_sink);
 static char result[128];
 static DEFINE_MUTEX(bench_mutex);	/* one command at a time */
 
@@ -52,27 +56,43 @@ static void empty_probe(void *data, const struct sock *sk,
 {
 }
 
+static void clock_probe(void *data, const struct sock *sk,
+			const int oldstate, const int newstate)
+{
+	this_cpu_write(clock_sink, ktime_get_mono_fast_ns());
+}
+
+static void *probe_fn(unsigned long which)
+{
+	return which == 2 ? (void *)clock_probe : (void *)empty_probe;
+}
+
 static void find_tracepoint(struct tracepoint *tp, void *priv)
 {
 	if (!strcmp(tp->name, "inet_sock_set_state"))
 		*(struct tracepoint **)priv = tp;
 }
 
-static int set_probe(bool on)
+static int set_probe(unsigned long which)
 {
 	int ret = 0;
 
-	if (on == probe_on)
+	if (which == probe_on)
 		return 0;
-	if (on) {
-		ret = tracepoint_probe_register(tp_set_state, empty_probe, NULL);
-	} else {
-		ret = tracepoint_probe_unregister(tp_set_state, empty_probe,
-						  NULL);
+	if (probe_on) {
+		ret = tracepoint_probe_unregister(tp_set_state,
+						  probe_fn(probe_on), NULL);
+		if (ret)
+			return ret;
 		tracepoint_synchronize_unregister();
+		probe_on = 0;
 	}
-	if (!ret)
-		probe_on = on;
+	if (which) {
+		ret = tracepoint_probe_register(tp_set_state, probe_fn(which),
+						NULL);
+		if (!ret)
+			probe_on = which;
+	}
 	return ret;
 }
 
@@ -136,7 +156,7 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf,
 		return -EFAULT;
 	cmd[count] = '\0';
 	mutex_lock(&bench_mutex);
-	if (sscanf(cmd, "probe %lu", &a) == 1 && a <= 1)
+	if (sscanf(cmd, "probe %lu", &a) == 1 && a <= 2)
 		ret = set_probe(a);
 	else if (sscanf(cmd, "run %lu", &a) == 1 && a)
 		ret = cmd_run(a);
@@ -195,7 +215,7 @@ static int __init tcpscope_bench_init(void)
 static void __exit tcpscope_bench_exit(void)
 {
 	debugfs_remove_recursive(bench_dir);
-	set_probe(false);
+	set_probe(0);
 	sock_release(bench_sock);
 }
 
