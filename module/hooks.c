@@ -26,6 +26,7 @@
 #include <linux/tracepoint.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_sock.h>
+#include <net/inet_timewait_sock.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
@@ -33,6 +34,7 @@
 #include "hooks.h"
 #include "pernet.h"
 #include "ring.h"
+#include "timewait.h"
 
 static struct tracepoint *tp_set_state;
 
@@ -108,6 +110,41 @@ static void emit_state(const struct sock *sk, int oldstate, int newstate)
 	tcpscope_pernet_count(sock_net(sk), oldstate, newstate);
 }
 
+/**
+ * tcpscope_hooks_emit_tw() - record a transition of a timewait socket
+ * @tw: the timewait socket; it has the full socket's cookie
+ * @oldstate: TCP state before
+ * @newstate: TCP state after
+ */
+void tcpscope_hooks_emit_tw(const struct inet_timewait_sock *tw,
+			    int oldstate, int newstate)
+{
+	struct tcpscope_state_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.kind = TCPSCOPE_KIND_STATE;
+	r.hdr.size = sizeof(r);
+	r.hdr.conn_id = sock_id((const struct sock *)tw);
+	r.hdr.netns = twsk_net(tw)->ns.inum;
+	r.oldstate = oldstate;
+	r.newstate = newstate;
+	r.family = tw->tw_family;
+	r.sport = tw->tw_sport;
+	r.dport = tw->tw_dport;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (tw->tw_family == AF_INET6) {
+		memcpy(r.saddr, &tw->tw_v6_rcv_saddr, sizeof(struct in6_addr));
+		memcpy(r.daddr, &tw->tw_v6_daddr, sizeof(struct in6_addr));
+	}
+#endif
+	if (tw->tw_family == AF_INET) {
+		memcpy(r.saddr, &tw->tw_rcv_saddr, sizeof(tw->tw_rcv_saddr));
+		memcpy(r.daddr, &tw->tw_daddr, sizeof(tw->tw_daddr));
+	}
+	tcpscope_ring_write(&r.hdr);
+	tcpscope_pernet_count(twsk_net(tw), oldstate, newstate);
+}
+
 static struct kretprobe connect_probe;
 static struct kretprobe child_probe;
 static bool connect_hooked, child_hooked;
@@ -117,6 +154,16 @@ static void probe_set_state(void *data, const struct sock *sk,
 {
 	if (!sock_is_tcp(sk))
 		return;
+	if (newstate == TCP_CLOSE) {
+		/* Closing because a timewait socket took over? */
+		switch (tcpscope_timewait_handoff(sk)) {
+		case TCP_TIME_WAIT:
+			emit_state(sk, oldstate, TCP_TIME_WAIT);
+			return;
+		case TCP_FIN_WAIT2:
+			return;		/* still in FIN_WAIT2, as a timewait socket */
+		}
+	}
 	if (connect_hooked && newstate == TCP_SYN_SENT &&
 	    !inet_sk(sk)->inet_sport)
 		return;		/* announced by connect_return() */
@@ -233,6 +280,8 @@ int tcpscope_hooks_attach(void)
 		pr_err("cannot attach to sock:inet_sock_set_state (%d)\n", ret);
 		goto err_unhook_kretprobes;
 	}
+	/* After the tracepoint, which claims what they note. */
+	tcpscope_timewait_attach();
 	return 0;
 
 err_unhook_kretprobes:
@@ -246,6 +295,7 @@ err_unhook_kretprobes:
 /* After this returns, no hook runs any more and none is running. */
 void tcpscope_hooks_detach(void)
 {
+	tcpscope_timewait_detach();
 	tracepoint_probe_unregister(tp_set_state, probe_set_state, NULL);
 	if (child_hooked)
 		unregister_kretprobe(&child_probe);
@@ -258,5 +308,6 @@ void tcpscope_hooks_detach(void)
 u64 tcpscope_hooks_missed(void)
 {
 	return (u64)connect_probe.nmissed + connect_probe.kp.nmissed +
-	       child_probe.nmissed + child_probe.kp.nmissed;
+	       child_probe.nmissed + child_probe.kp.nmissed +
+	       tcpscope_timewait_missed();
 }

@@ -53,22 +53,60 @@ void tcpscope_pernet_count(const struct net *net, int oldstate, int newstate)
 	this_cpu_inc(counters->trans[oldstate][newstate]);
 }
 
+static u64 trans_sum(struct tcpscope_net *tn, int old, int new)
+{
+	u64 n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += per_cpu_ptr(tn->counters, cpu)->trans[old][new];
+	return n;
+}
+
 static void show_transitions(struct seq_file *m, struct tcpscope_net *tn)
 {
-	int old, new, cpu;
+	int old, new;
 
 	for (old = 0; old < NSTATES; old++) {
 		for (new = 0; new < NSTATES; new++) {
-			u64 n = 0;
+			u64 n = trans_sum(tn, old, new);
 
-			for_each_possible_cpu(cpu)
-				n += per_cpu_ptr(tn->counters, cpu)->trans[old][new];
 			if (n)
 				seq_printf(m, "%s -> %s %llu\n",
 					   tcpscope_state_name(old),
 					   tcpscope_state_name(new), n);
 		}
 	}
+}
+
+/*
+ * What the transitions add up to. A close by reset is a connection that
+ * went to CLOSE from a state that a FIN exchange never ends in: an RST
+ * sent (abort, SO_LINGER 0) or received.
+ */
+static void show_summary(struct seq_file *m, struct tcpscope_net *tn)
+{
+	static const int reset_from[] = {
+		TCP_ESTABLISHED, TCP_CLOSE_WAIT, TCP_FIN_WAIT1, TCP_CLOSING,
+	};
+	u64 resets = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(reset_from); i++)
+		resets += trans_sum(tn, reset_from[i], TCP_CLOSE);
+	seq_printf(m, "handshakes active %llu passive %llu failed %llu\n",
+		   trans_sum(tn, TCP_SYN_SENT, TCP_ESTABLISHED),
+		   trans_sum(tn, TCP_SYN_RECV, TCP_ESTABLISHED),
+		   trans_sum(tn, TCP_SYN_SENT, TCP_CLOSE) +
+		   trans_sum(tn, TCP_SYN_RECV, TCP_CLOSE));
+	seq_printf(m, "closes active %llu passive %llu simultaneous %llu reset %llu\n",
+		   trans_sum(tn, TCP_ESTABLISHED, TCP_FIN_WAIT1),
+		   trans_sum(tn, TCP_ESTABLISHED, TCP_CLOSE_WAIT),
+		   trans_sum(tn, TCP_FIN_WAIT1, TCP_CLOSING), resets);
+	seq_printf(m, "timewait entered %llu finished %llu\n",
+		   trans_sum(tn, TCP_FIN_WAIT2, TCP_TIME_WAIT) +
+		   trans_sum(tn, TCP_CLOSING, TCP_TIME_WAIT),
+		   trans_sum(tn, TCP_TIME_WAIT, TCP_CLOSE));
 }
 
 static void count_listeners(struct inet_hashinfo *h, const struct net *net,
@@ -155,6 +193,7 @@ static int tcpscope_proc_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "# tcpscope ns=%u\n", net->ns.inum);
 	show_transitions(m, tn);
+	show_summary(m, tn);
 	show_sockets(m, net);
 	seq_printf(m, "lost %llu\n", tcpscope_ring_lost());
 	return 0;

@@ -411,7 +411,7 @@ dmesg_new() {
 # run_conn EVFILE SRVADDR CLIADDR PORT [CLIENT ARGS...]: one connection
 # from $NS_CLI to a server in $NS_SRV on SRVADDR:PORT, client-initiated
 # close; then the listener is closed. Waits (bounded) until EVFILE shows
-# the child's LAST_ACK -> CLOSE, the client's FIN_WAIT2 -> CLOSE and the
+# the child's LAST_ACK -> CLOSE, the client's FIN_WAIT2 -> TIME_WAIT and the
 # listener's LISTEN -> CLOSE. Sets CPORT (client port, as the client
 # reported it). If RUN_CONN_HOOK names a function, it runs while the
 # client is connected (pass --hold SEC to the client for that).
@@ -447,7 +447,7 @@ run_conn() {
 		return 1
 	fi
 	if ! wait_for_line "$ev" ":$port > [^ ]*:$CPORT LAST_ACK -> CLOSE\$" 10 ||
-	   ! wait_for_line "$ev" ":$CPORT > [^ ]*:$port FIN_WAIT2 -> CLOSE\$" 10; then
+	   ! wait_for_line "$ev" ":$CPORT > [^ ]*:$port FIN_WAIT2 -> TIME_WAIT\$" 10; then
 		ktap_print_msg "close events for $cli:$CPORT <-> $srv:$port not seen within 10s"
 		return 1
 	fi

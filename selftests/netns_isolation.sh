@@ -23,7 +23,7 @@ PORT=8080
 N=5
 
 ktap_print_header
-ktap_set_plan 10
+ktap_set_plan 11
 
 ev=$TMPD/events
 events_reader_start "$ev"
@@ -73,7 +73,7 @@ fi
 {
 	echo "CLOSE>LISTEN 1"
 	for t in CLOSE\>SYN_SENT SYN_SENT\>ESTABLISHED ESTABLISHED\>FIN_WAIT1 \
-		 FIN_WAIT1\>FIN_WAIT2 FIN_WAIT2\>CLOSE LISTEN\>SYN_RECV \
+		 FIN_WAIT1\>FIN_WAIT2 FIN_WAIT2\>TIME_WAIT LISTEN\>SYN_RECV \
 		 SYN_RECV\>ESTABLISHED ESTABLISHED\>CLOSE_WAIT CLOSE_WAIT\>LAST_ACK \
 		 LAST_ACK\>CLOSE; do
 		echo "$t $N"
@@ -93,6 +93,17 @@ else
 	ktap_test_fail "B: no transitions (in /proc or in the events stream)"
 fi
 
+# The summary lines of A add up its N connections (each side in A).
+if grep -qx "handshakes active $N passive $N failed 0" "$TMPD/proc-a" &&
+   grep -qx "closes active $N passive $N simultaneous 0 reset 0" "$TMPD/proc-a" &&
+   grep -qx "timewait entered $N finished 0" "$TMPD/proc-a" &&
+   grep -qx "handshakes active 0 passive 0 failed 0" "$TMPD/proc-b"; then
+	ktap_test_pass "A: summary lines add up $N connections; B: zeros"
+else
+	ktap_print_msg "$(grep -E '^(handshakes|closes|timewait) ' "$TMPD/proc-a" "$TMPD/proc-b")"
+	ktap_test_fail "A: summary lines add up $N connections; B: zeros"
+fi
+
 if grep -qx "lost 0" "$TMPD/proc-a" && grep -qx "lost 0" "$TMPD/proc-b"; then
 	ktap_test_pass "lost 0 in both namespaces"
 else
@@ -100,7 +111,8 @@ else
 fi
 
 # Every line is one of the documented kinds.
-bad=$(cat "$TMPD/proc-a" "$TMPD/proc-b" | grep -Ev "^# tcpscope ns=[0-9]+\$|$RE_TRANS|^sockets $RE_STATE [0-9]+\$|^lost [0-9]+\$")
+RE_SUMMARY='^(handshakes active [0-9]+ passive [0-9]+ failed [0-9]+|closes active [0-9]+ passive [0-9]+ simultaneous [0-9]+ reset [0-9]+|timewait entered [0-9]+ finished [0-9]+)$'
+bad=$(cat "$TMPD/proc-a" "$TMPD/proc-b" | grep -Ev "^# tcpscope ns=[0-9]+\$|$RE_TRANS|$RE_SUMMARY|^sockets $RE_STATE [0-9]+\$|^lost [0-9]+\$")
 if [ -z "$bad" ]; then
 	ktap_test_pass "/proc/net/tcpscope lines match the contract"
 else

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * timewait: TIME_WAIT and the end of it.
+ *
+ * When a connection enters TIME_WAIT (or an orphaned one waits in
+ * FIN_WAIT2), tcp_time_wait() creates a timewait socket with the same
+ * cookie, hashes it in place of the full socket and closes the full
+ * socket: the tracepoint shows FIN_WAIT2 -> CLOSE (or CLOSING -> CLOSE),
+ * and nothing of what follows. tcpscope tells what happens to the
+ * connection instead:
+ *  - the hand-over (kprobe on inet_twsk_hashdance_schedule(), or
+ *    inet_twsk_hashdance() before 6.10) is noted per CPU, and the full
+ *    socket's X -> CLOSE that follows at once on the same CPU is shown as
+ *    X -> TIME_WAIT, or not at all if the timewait socket starts in
+ *    FIN_WAIT2: the connection is still in FIN_WAIT2;
+ *  - FIN_WAIT2 -> TIME_WAIT when the peer's FIN reaches the timewait
+ *    socket: tcp_timewait_state_process() notes the substate it starts
+ *    from, and __inet_twsk_schedule() re-arming the timer with the
+ *    substate now TIME_WAIT is the moment it changed;
+ *  - TIME_WAIT -> CLOSE (or FIN_WAIT2 -> CLOSE) when inet_twsk_kill()
+ *    unhashes the timewait socket: at the end of 2MSL, or early (RST,
+ *    port reuse, namespace exit).
+ * Each hook that cannot be set degrades to the tracepoint's view, with a
+ * warning at load.
+ */
+
+#include <linux/irqflags.h>
+#include <linux/kprobes.h>
+#include <linux/percpu.h>
+#include <linux/ptrace.h>
+#include <net/inet_timewait_sock.h>
+#include <net/tcp_states.h>
+
+#include "hooks.h"
+#include "timewait.h"
+
+/*
+ * Hand-overs noted but not yet claimed by the full socket's CLOSE: one per
+ * context that can be inside tcp_time_wait() on a CPU at once (task,
+ * softirq), and spares.
+ */
+#define TW_HANDOFF_SLOTS	4
+
+struct tw_handoff {
+	const struct sock *sk;
+	u64 cookie;
+	int substate;
+};
+
+/* The timewait socket tcp_timewait_state_process() works on, per CPU. */
+struct tw_current {
+	const struct inet_timewait_sock *tw;
+	int substate;
+};
+
+static DEFINE_PER_CPU(struct tw_handoff[TW_HANDOFF_SLOTS], tw_handoffs);
+static DEFINE_PER_CPU(struct tw_current, tw_current);
+
+static const struct inet_timewait_sock *tw_arg(struct pt_regs *regs, int n)
+{
+	return (const struct inet_timewait_sock *)
+		regs_get_kernel_argument(regs, n);
+}
+
+static bool tw_is_tcp(const struct inet_timewait_sock *tw)
+{
+	const struct sock *sk = (const struct sock *)tw;
+
+	return sk->sk_prot &&
+	       (tw->tw_family == AF_INET || tw->tw_family == AF_INET6) &&
+	       !strncmp(sk->sk_prot->name, "TCP", 3);
+}
+
+/* inet_twsk_hashdance{,_schedule}(tw, sk, hashinfo[, timeo]) */
+static int handoff_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct inet_timewait_sock *tw = tw_arg(regs, 0);
+	const struct sock *sk = (const struct sock *)
+				regs_get_kernel_argument(regs, 1);
+	struct tw_handoff *slots;
+	unsigned long flags;
+	int i, free = 0;
+
+	if (!tw_is_tcp(tw))
+		return 0;
+	local_irq_save(flags);
+	slots = this_cpu_ptr(tw_handoffs);
+	for (i = 0; i < TW_HANDOFF_SLOTS; i++)
+		if (!slots[i].sk) {
+			free = i;
+			break;
+		}
+	/* All taken: the oldest note is stale by now; reuse slot 0. */
+	slots[free].sk = sk;
+	slots[free].cookie = atomic64_read(&tw->tw_cookie);
+	slots[free].substate = tw->tw_substate;
+	local_irq_restore(flags);
+	return 0;
+}
+
+/**
+ * tcpscope_timewait_handoff() - is @sk closing because it enters TIME_WAIT?
+ * @sk: a full socket whose state becomes CLOSE
+ *
+ * Return: the timewait socket's starting substate (TCP_TIME_WAIT or
+ * TCP_FIN_WAIT2) if a timewait socket took over @sk on this CPU just now,
+ * else 0. The note is consumed.
+ */
+int tcpscope_timewait_handoff(const struct sock *sk)
+{
+	struct tw_handoff *slots;
+	unsigned long flags;
+	int i, substate = 0;
+
+	local_irq_save(flags);
+	slots = this_cpu_ptr(tw_handoffs);
+	for (i = 0; i < TW_HANDOFF_SLOTS; i++)
+		if (slots[i].sk == sk) {
+			/* The same socket, not a new one at the same address. */
+			if (slots[i].cookie == atomic64_read(&sk->sk_cookie))
+				substate = slots[i].substate;
+			slots[i].sk = NULL;
+			break;
+		}
+	local_irq_restore(flags);
+	return substate;
+}
+
+/* tcp_timewait_state_process(tw, skb, th, ...): runs in softirq context. */
+static int segment_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct tw_current *cur = this_cpu_ptr(&tw_current);
+	const struct inet_timewait_sock *tw = tw_arg(regs, 0);
+
+	cur->tw = tw;
+	cur->substate = tw->tw_substate;
+	return 0;
+}
+
+/* __inet_twsk_schedule(tw, timeo, rearm) */
+static int schedule_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct tw_current *cur = this_cpu_ptr(&tw_current);
+	const struct inet_timewait_sock *tw = tw_arg(regs, 0);
+
+	if (!regs_get_kernel_argument(regs, 2) || cur->tw != tw)
+		return 0;
+	if (cur->substate == TCP_FIN_WAIT2 &&
+	    tw->tw_substate == TCP_TIME_WAIT && tw_is_tcp(tw))
+		tcpscope_hooks_emit_tw(tw, TCP_FIN_WAIT2, TCP_TIME_WAIT);
+	cur->substate = tw->tw_substate;
+	return 0;
+}
+
+/* inet_twsk_kill(tw) */
+static int kill_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct inet_timewait_sock *tw = tw_arg(regs, 0);
+
+	if (tw_is_tcp(tw))
+		tcpscope_hooks_emit_tw(tw, tw->tw_substate, TCP_CLOSE);
+	return 0;
+}
+
+static struct kprobe handoff_probe = { .pre_handler = handoff_pre };
+
+static struct kprobe segment_probe = {
+	.symbol_name = "tcp_timewait_state_process",
+	.pre_handler = segment_pre,
+};
+
+static struct kprobe schedule_probe = {
+	.symbol_name = "__inet_twsk_schedule",
+	.pre_handler = schedule_pre,
+};
+
+static struct kprobe kill_probe = {
+	.symbol_name = "inet_twsk_kill",
+	.pre_handler = kill_pre,
+};
+
+static struct kprobe *tw_probes[] = {
+	&handoff_probe, &segment_probe, &schedule_probe, &kill_probe,
+};
+
+static bool tw_hooked[ARRAY_SIZE(tw_probes)];
+
+/* 6.10 merged the hand-over and the timer start: try the new name first. */
+static int hook_handoff(void)
+{
+	static const char * const names[] = {
+		"inet_twsk_hashdance_schedule", "inet_twsk_hashdance",
+	};
+	int i, ret = -ENOENT;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		handoff_probe.symbol_name = names[i];
+		handoff_probe.addr = NULL;
+		handoff_probe.flags = 0;
+		ret = register_kprobe(&handoff_probe);
+		if (!ret)
+			return 0;
+	}
+	return ret;
+}
+
+void tcpscope_timewait_attach(void)
+{
+	int i, ret;
+
+	for (i = 0; i < ARRAY_SIZE(tw_probes); i++) {
+		ret = tw_probes[i] == &handoff_probe ? hook_handoff() :
+						       register_kprobe(tw_probes[i]);
+		tw_hooked[i] = !ret;
+		if (ret)
+			pr_warn("cannot probe %s (%d): TIME_WAIT shows as the tracepoint sees it\n",
+				tw_probes[i]->symbol_name, ret);
+	}
+}
+
+/* After this returns, no timewait hook runs any more. */
+void tcpscope_timewait_detach(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(tw_probes); i++)
+		if (tw_hooked[i])
+			unregister_kprobe(tw_probes[i]);
+}
+
+/* Hook calls the kernel could not deliver. */
+u64 tcpscope_timewait_missed(void)
+{
+	u64 missed = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(tw_probes); i++)
+		missed += tw_probes[i]->nmissed;
+	return missed;
+}
