@@ -21,4 +21,40 @@ static inline int compat_timer_delete_sync(struct timer_list *timer)
 #endif
 }
 
+/*
+ * 6.10 gave tcp:tcp_send_reset the reason (enum sk_rst_reason). A probe
+ * on it is declared with COMPAT_SEND_RESET_PARAMS and reads the reason's
+ * name, or NULL, as COMPAT_SEND_RESET_REASON.
+ */
+#if KERNEL_VERSION(6, 10, 0) > LINUX_VERSION_CODE
+#define COMPAT_SEND_RESET_PARAMS \
+	void *data, const struct sock *sk, const struct sk_buff *skb
+#define COMPAT_SEND_RESET_REASON	NULL
+#else
+#include <net/rstreason.h>
+
+#define COMPAT_SEND_RESET_PARAMS \
+	void *data, const struct sock *sk, const struct sk_buff *skb, \
+	const enum sk_rst_reason reason
+#define COMPAT_SEND_RESET_REASON	compat_rst_reason_name(reason)
+
+static inline const char *compat_rst_reason_name(enum sk_rst_reason reason)
+{
+#define COMPAT_RST_REASON_ENTRY(r)	{ SK_RST_REASON_##r, #r },
+	static const struct {
+		enum sk_rst_reason reason;
+		const char *name;
+	} names[] = {
+		DEFINE_RST_REASON(COMPAT_RST_REASON_ENTRY, COMPAT_RST_REASON_ENTRY)
+	};
+#undef COMPAT_RST_REASON_ENTRY
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].reason == reason)
+			return names[i].name;
+	return "UNKNOWN";
+}
+#endif
+
 #endif /* _TCPSCOPE_COMPAT_H */

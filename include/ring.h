@@ -27,6 +27,7 @@ struct tcpscope_item {
 	union {
 		struct tcpscope_hdr hdr;
 		struct tcpscope_state_rec state;
+		struct tcpscope_reset_rec reset;
 		u8 bytes[TCPSCOPE_REC_MAX];
 	} rec;
 };

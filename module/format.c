@@ -137,6 +137,24 @@ static char *put_state(char *p, const struct tcpscope_state_rec *r)
 	return p;
 }
 
+/* "reset tx|rx <local> > <remote> <STATE>[ reason <REASON>]" */
+static char *put_reset(char *p, const struct tcpscope_reset_rec *r)
+{
+	p = put_lit(p, "reset ");
+	p = r->received ? put_lit(p, "rx ") : put_lit(p, "tx ");
+	p = put_endpoint(p, r->family, r->saddr, r->sport);
+	p = put_lit(p, " > ");
+	p = put_endpoint(p, r->family, r->daddr, r->dport);
+	*p++ = ' ';
+	p = put_state_name(p, r->state);
+	if (r->reason[0]) {
+		p = put_lit(p, " reason ");
+		p = put_mem(p, r->reason, strnlen(r->reason, sizeof(r->reason)));
+	}
+	*p++ = '\n';
+	return p;
+}
+
 /* "<sec>.<nsec> cpu<N> ns=<inode> id=<cookie> " */
 static char *put_prefix(char *p, const struct tcpscope_hdr *h)
 {
@@ -184,6 +202,9 @@ size_t tcpscope_format_item(const struct tcpscope_item *item, char *buf,
 	switch (item->rec.hdr.kind) {
 	case TCPSCOPE_KIND_STATE:
 		p = put_state(p, &item->rec.state);
+		break;
+	case TCPSCOPE_KIND_RESET:
+		p = put_reset(p, &item->rec.reset);
 		break;
 	default:
 		p = put_lit(p, "kind");

@@ -31,12 +31,11 @@
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
+#include "compat.h"
 #include "hooks.h"
 #include "pernet.h"
 #include "ring.h"
 #include "timewait.h"
-
-static struct tracepoint *tp_set_state;
 
 struct hook_data {
 	struct sock *sk;
@@ -145,6 +144,44 @@ void tcpscope_hooks_emit_tw(const struct inet_timewait_sock *tw,
 	tcpscope_pernet_count(twsk_net(tw), oldstate, newstate);
 }
 
+/* An RST @sk sent (@received false) or received; @reason may be NULL. */
+static void emit_reset(const struct sock *sk, bool received,
+		       const char *reason)
+{
+	struct tcpscope_reset_rec r;
+	struct tcpscope_state_rec t;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.kind = TCPSCOPE_KIND_RESET;
+	r.hdr.size = sizeof(r);
+	r.hdr.conn_id = sock_id(sk);
+	r.hdr.netns = sock_net(sk)->ns.inum;
+	r.received = received;
+	r.state = sk->sk_state;
+	fill_tuple(sk, &t);
+	r.family = t.family;
+	r.sport = t.sport;
+	r.dport = t.dport;
+	memcpy(r.saddr, t.saddr, sizeof(r.saddr));
+	memcpy(r.daddr, t.daddr, sizeof(r.daddr));
+	if (reason)
+		strscpy(r.reason, reason, sizeof(r.reason));
+	tcpscope_ring_write(&r.hdr);
+}
+
+static void probe_send_reset(COMPAT_SEND_RESET_PARAMS)
+{
+	/* No socket: an answer to a segment for a closed port. */
+	if (sk && sk_fullsock(sk) && sock_is_tcp(sk))
+		emit_reset(sk, false, COMPAT_SEND_RESET_REASON);
+}
+
+static void probe_receive_reset(void *data, struct sock *sk)
+{
+	if (sock_is_tcp(sk))
+		emit_reset(sk, true, NULL);
+}
+
 static struct kretprobe connect_probe;
 static struct kretprobe child_probe;
 static bool connect_hooked, child_hooked;
@@ -247,10 +284,65 @@ static bool hook_kretprobe(struct kretprobe *rp)
 	return true;
 }
 
+/* The tracepoints tcpscope attaches to, found by name. */
+static struct {
+	const char *name;
+	void *probe;
+	bool required;
+	struct tracepoint *tp;
+	bool attached;
+} tracepoints[] = {
+	{ "inet_sock_set_state", probe_set_state, true },
+	{ "tcp_send_reset", probe_send_reset },
+	{ "tcp_receive_reset", probe_receive_reset },
+};
+
 static void find_tracepoint(struct tracepoint *tp, void *priv)
 {
-	if (!strcmp(tp->name, "inet_sock_set_state"))
-		*(struct tracepoint **)priv = tp;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(tracepoints); i++)
+		if (!strcmp(tp->name, tracepoints[i].name))
+			tracepoints[i].tp = tp;
+}
+
+static void detach_tracepoints(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(tracepoints); i++) {
+		if (!tracepoints[i].attached)
+			continue;
+		tracepoint_probe_unregister(tracepoints[i].tp,
+					    tracepoints[i].probe, NULL);
+		tracepoints[i].attached = false;
+	}
+}
+
+/* All of them, or an error if a required one cannot be attached. */
+static int attach_tracepoints(void)
+{
+	int i, ret;
+
+	for_each_kernel_tracepoint(find_tracepoint, NULL);
+	for (i = 0; i < ARRAY_SIZE(tracepoints); i++) {
+		ret = tracepoints[i].tp ?
+		      tracepoint_probe_register(tracepoints[i].tp,
+						tracepoints[i].probe, NULL) :
+		      -ENOENT;
+		tracepoints[i].attached = !ret;
+		if (!ret)
+			continue;
+		if (tracepoints[i].required) {
+			pr_err("cannot attach to tracepoint %s (%d)\n",
+			       tracepoints[i].name, ret);
+			detach_tracepoints();
+			return ret;
+		}
+		pr_warn("cannot attach to tracepoint %s (%d): no such events\n",
+			tracepoints[i].name, ret);
+	}
+	return 0;
 }
 
 static void check_state_numbers(void)
@@ -268,18 +360,11 @@ int tcpscope_hooks_attach(void)
 	int ret;
 
 	check_state_numbers();
-	for_each_kernel_tracepoint(find_tracepoint, &tp_set_state);
-	if (!tp_set_state) {
-		pr_err("tracepoint sock:inet_sock_set_state not found\n");
-		return -ENOENT;
-	}
 	connect_hooked = hook_kretprobe(&connect_probe);
 	child_hooked = hook_kretprobe(&child_probe);
-	ret = tracepoint_probe_register(tp_set_state, probe_set_state, NULL);
-	if (ret) {
-		pr_err("cannot attach to sock:inet_sock_set_state (%d)\n", ret);
+	ret = attach_tracepoints();
+	if (ret)
 		goto err_unhook_kretprobes;
-	}
 	/* After the tracepoint, which claims what they note. */
 	tcpscope_timewait_attach();
 	return 0;
@@ -296,7 +381,7 @@ err_unhook_kretprobes:
 void tcpscope_hooks_detach(void)
 {
 	tcpscope_timewait_detach();
-	tracepoint_probe_unregister(tp_set_state, probe_set_state, NULL);
+	detach_tracepoints();
 	if (child_hooked)
 		unregister_kretprobe(&child_probe);
 	if (connect_hooked)

@@ -143,6 +143,19 @@ static void print_state(const struct tcpscope_state_rec *r)
 	       state_name(r->oldstate), state_name(r->newstate));
 }
 
+static void print_reset(const struct tcpscope_reset_rec *r)
+{
+	char local[64], remote[64];
+
+	endpoint(local, r->family, r->saddr, r->sport);
+	endpoint(remote, r->family, r->daddr, r->dport);
+	printf("reset %s %s > %s %s", r->received ? "rx" : "tx", local,
+	       remote, state_name(r->state));
+	if (r->reason[0])
+		printf(" reason %.*s", (int)sizeof(r->reason), r->reason);
+	printf("\n");
+}
+
 static void print_record(const void *rec)
 {
 	struct tcpscope_hdr h;
@@ -166,6 +179,11 @@ static void print_record(const void *rec)
 
 		memcpy(&r, rec, sizeof(r));
 		print_state(&r);
+	} else if (h.kind == TCPSCOPE_KIND_RESET) {
+		struct tcpscope_reset_rec r;
+
+		memcpy(&r, rec, sizeof(r));
+		print_reset(&r);
 	} else {
 		printf("kind%u\n", h.kind);
 	}
@@ -179,6 +197,8 @@ static size_t min_size(__u16 kind)
 		return sizeof(struct tcpscope_state_rec);
 	case TCPSCOPE_KIND_LOST:
 		return sizeof(struct tcpscope_lost_rec);
+	case TCPSCOPE_KIND_RESET:
+		return sizeof(struct tcpscope_reset_rec);
 	default:
 		return sizeof(struct tcpscope_hdr);
 	}

@@ -28,7 +28,11 @@ SRV6=2001:db8::2
 RE_ADDR4='[0-9]{1,3}(\.[0-9]{1,3}){3}'
 RE_ADDR6='\[[0-9a-f:.]+\]'
 RE_STATE='(CLOSE|LISTEN|SYN_SENT|SYN_RECV|ESTABLISHED|FIN_WAIT1|FIN_WAIT2|CLOSE_WAIT|LAST_ACK|CLOSING|TIME_WAIT)'
-RE_EVENT="^[0-9]+\\.[0-9]{9} cpu[0-9]+ ns=[0-9]+ id=[0-9a-f]+ state (($RE_ADDR4):[0-9]+ > ($RE_ADDR4)|($RE_ADDR6):[0-9]+ > ($RE_ADDR6)):[0-9]+ $RE_STATE -> $RE_STATE\$"
+RE_PREFIX='^[0-9]+\.[0-9]{9} cpu[0-9]+ ns=[0-9]+ id=[0-9a-f]+ '
+RE_ENDPOINTS="(($RE_ADDR4):[0-9]+ > ($RE_ADDR4)|($RE_ADDR6):[0-9]+ > ($RE_ADDR6)):[0-9]+"
+RE_STATE_EVENT="state $RE_ENDPOINTS $RE_STATE -> $RE_STATE"
+RE_RESET_EVENT="reset (tx|rx) $RE_ENDPOINTS $RE_STATE( reason [A-Z0-9_]+)?"
+RE_EVENT="$RE_PREFIX($RE_STATE_EVENT|$RE_RESET_EVENT)\$"
 RE_LOST='^LOST [0-9]+ cpu[0-9]+$'
 
 # ---------------------------------------------------------------- KTAP

@@ -18,6 +18,7 @@
 enum tcpscope_kind {
 	TCPSCOPE_KIND_STATE = 1,	/* struct tcpscope_state_rec */
 	TCPSCOPE_KIND_LOST = 2,		/* struct tcpscope_lost_rec */
+	TCPSCOPE_KIND_RESET = 4,	/* struct tcpscope_reset_rec */
 };
 
 /* TCP states, numbered as in the kernel's include/net/tcp_states.h. */
@@ -100,6 +101,38 @@ struct tcpscope_state_rec {
 struct tcpscope_lost_rec {
 	struct tcpscope_hdr hdr;
 	__u64 count;
+};
+
+/**
+ * struct tcpscope_reset_rec - an RST a connection sent or received
+ * @hdr:	common header, kind TCPSCOPE_KIND_RESET
+ * @family:	AF_INET or AF_INET6
+ * @received:	0: this socket sent the RST; 1: it received one
+ * @state:	the socket's TCP state at that moment (enum tcpscope_tcp_state)
+ * @pad:	zero
+ * @sport:	local port, network byte order
+ * @dport:	remote port, network byte order
+ * @saddr:	local address (4 bytes used for AF_INET)
+ * @daddr:	remote address (4 bytes used for AF_INET)
+ * @reason:	why the kernel sent it, NUL-terminated: the name of its
+ *		enum sk_rst_reason without the prefix ("TCP_ABORT_ON_CLOSE");
+ *		empty for a received RST and on kernels before 6.10
+ *
+ * Recorded from the tcp:tcp_send_reset and tcp:tcp_receive_reset
+ * tracepoints, for full sockets only: an RST answering a segment that
+ * has no socket (a closed port) has no connection to belong to.
+ */
+struct tcpscope_reset_rec {
+	struct tcpscope_hdr hdr;
+	__u8 family;
+	__u8 received;
+	__u8 state;
+	__u8 pad;
+	__be16 sport;
+	__be16 dport;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	char reason[32];
 };
 
 #endif /* _UAPI_TCPSCOPE_H */
