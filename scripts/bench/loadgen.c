@@ -15,7 +15,8 @@
  *   reads them and sends them back, the client reads them; then
  *   fin: the client closes (FIN), the server reads EOF and closes:
  *        a full four-way close, 10 state transitions per connection
- *        (client CLOSE>SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>CLOSE,
+ *        (client CLOSE>SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>CLOSE, the
+ *        tracepoint's view: tcpscope shows FIN_WAIT2>TIME_WAIT instead,
  *        server child LISTEN>SYN_RECV>ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSE);
  *   rst: the client sets SO_LINGER {1, 0} and closes (RST), the server
  *        reads the reset and closes: 6 transitions per connection
@@ -26,6 +27,11 @@
  * it prints one line:
  *
  *   conns <n> seconds <elapsed> rate <conn/s> events <expected transitions>
+ *   resets <n>
+ *
+ * where resets counts the RSTs sent and received by the connections'
+ * sockets (2 per connection for rst, 0 for fin), which tcpscope records
+ * besides the transitions.
  *
  * and exits 0, or non-zero after printing an error.
  */
@@ -239,8 +245,9 @@ int main(int argc, char **argv)
 	elapsed = now() - start;
 	for (i = 0; i < workers; i++)
 		total += res[i].conns;
-	printf("conns %lu seconds %.3f rate %.1f events %lu\n", total, elapsed,
-	       total / elapsed,
-	       total * (rst ? RST_EVENTS : FIN_EVENTS) + workers * LISTEN_EVENTS);
+	printf("conns %lu seconds %.3f rate %.1f events %lu resets %lu\n",
+	       total, elapsed, total / elapsed,
+	       total * (rst ? RST_EVENTS : FIN_EVENTS) + workers * LISTEN_EVENTS,
+	       rst ? 2 * total : 0);
 	return failed;
 }
