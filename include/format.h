@@ -9,9 +9,10 @@
 
 /*
  * Longest output one item can produce: a LOST line and a record line (or,
- * raw, a LOST record and a record).
+ * raw, a LOST record and a record). The longest record line is a packet
+ * with IPv6 addresses and 40 bytes of options printed as hex (about 560).
  */
-#define TCPSCOPE_LINE_MAX	320
+#define TCPSCOPE_LINE_MAX	768
 
 const char *tcpscope_state_name(unsigned int state);
 size_t tcpscope_format_item(const struct tcpscope_item *item, char *buf,

@@ -28,6 +28,7 @@ struct tcpscope_item {
 		struct tcpscope_hdr hdr;
 		struct tcpscope_state_rec state;
 		struct tcpscope_reset_rec reset;
+		struct tcpscope_packet_rec packet;
 		u8 bytes[TCPSCOPE_REC_MAX];
 	} rec;
 };

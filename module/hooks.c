@@ -47,8 +47,11 @@ static bool sock_is_tcp(const struct sock *sk)
 	       (sk->sk_family == AF_INET || sk->sk_family == AF_INET6);
 }
 
-/* The socket cookie: unique per socket, the id `ss -e` shows as sk:. */
-static u64 sock_id(const struct sock *sk)
+/*
+ * The socket cookie: unique per socket, the id `ss -e` shows as sk:. Also
+ * valid for request and timewait sockets (the cookie is in sock_common).
+ */
+u64 tcpscope_sock_id(const struct sock *sk)
 {
 	u32 cookie[2];
 
@@ -100,7 +103,7 @@ static void emit_state(const struct sock *sk, int oldstate, int newstate)
 	memset(&r, 0, sizeof(r));
 	r.hdr.kind = TCPSCOPE_KIND_STATE;
 	r.hdr.size = sizeof(r);
-	r.hdr.conn_id = sock_id(sk);
+	r.hdr.conn_id = tcpscope_sock_id(sk);
 	r.hdr.netns = sock_net(sk)->ns.inum;
 	r.oldstate = oldstate;
 	r.newstate = newstate;
@@ -123,7 +126,7 @@ void tcpscope_hooks_emit_tw(const struct inet_timewait_sock *tw,
 	memset(&r, 0, sizeof(r));
 	r.hdr.kind = TCPSCOPE_KIND_STATE;
 	r.hdr.size = sizeof(r);
-	r.hdr.conn_id = sock_id((const struct sock *)tw);
+	r.hdr.conn_id = tcpscope_sock_id((const struct sock *)tw);
 	r.hdr.netns = twsk_net(tw)->ns.inum;
 	r.oldstate = oldstate;
 	r.newstate = newstate;
@@ -154,7 +157,7 @@ static void emit_reset(const struct sock *sk, bool received,
 	memset(&r, 0, sizeof(r));
 	r.hdr.kind = TCPSCOPE_KIND_RESET;
 	r.hdr.size = sizeof(r);
-	r.hdr.conn_id = sock_id(sk);
+	r.hdr.conn_id = tcpscope_sock_id(sk);
 	r.hdr.netns = sock_net(sk)->ns.inum;
 	r.received = received;
 	r.state = sk->sk_state;

@@ -4,16 +4,20 @@
  *
  * Module parameters, and the order in which the subsystems come up and go
  * down: ring (the buffer), pernet (/proc/net/tcpscope), events (debugfs),
- * hooks (the sources of records) last up and first down.
+ * then the sources of records, hooks (state transitions) and packets
+ * (netfilter), last up and first down.
  */
 
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
 
 #include "events.h"
 #include "hooks.h"
+#include "packets.h"
 #include "pernet.h"
 #include "ring.h"
 
@@ -25,6 +29,13 @@
 static unsigned int bufsize_kb = 1024;
 static unsigned int overwrite;
 static unsigned int wakeup_ms = 10;
+static unsigned int packets = TCPSCOPE_PACKETS_CONTROL;
+
+static const char * const packets_names[] = {
+	[TCPSCOPE_PACKETS_OFF]		= "off",
+	[TCPSCOPE_PACKETS_CONTROL]	= "control",
+	[TCPSCOPE_PACKETS_ALL]		= "all",
+};
 
 static int set_uint_in(const char *val, const struct kernel_param *kp,
 		       unsigned int min, unsigned int max)
@@ -55,6 +66,24 @@ static int set_wakeup_ms(const char *val, const struct kernel_param *kp)
 	return set_uint_in(val, kp, 0, WAKEUP_MS_MAX);
 }
 
+static int set_packets(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(packets_names, val);
+
+	if (i < 0) {
+		pr_err("%s=%s is invalid: expected off, control or all\n",
+		       kp->name, val);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = i;
+	return 0;
+}
+
+static int get_packets(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", packets_names[*(unsigned int *)kp->arg]);
+}
+
 static const struct kernel_param_ops bufsize_kb_ops = {
 	.set = set_bufsize_kb,
 	.get = param_get_uint,
@@ -70,12 +99,19 @@ static const struct kernel_param_ops wakeup_ms_ops = {
 	.get = param_get_uint,
 };
 
+static const struct kernel_param_ops packets_ops = {
+	.set = set_packets,
+	.get = get_packets,
+};
+
 module_param_cb(bufsize_kb, &bufsize_kb_ops, &bufsize_kb, 0444);
 MODULE_PARM_DESC(bufsize_kb, "Event buffer size per CPU, in KiB (8-65536, default 1024)");
 module_param_cb(overwrite, &overwrite_ops, &overwrite, 0444);
 MODULE_PARM_DESC(overwrite, "When the buffer is full: 0 drops the newest event, 1 overwrites the oldest (default 0); both are counted");
 module_param_cb(wakeup_ms, &wakeup_ms_ops, &wakeup_ms, 0444);
 MODULE_PARM_DESC(wakeup_ms, "A waiting reader is woken this long after the first new event, or at once when a CPU fills a quarter of its buffer (0-1000, default 10; 0: at once)");
+module_param_cb(packets, &packets_ops, &packets, 0444);
+MODULE_PARM_DESC(packets, "TCP segments to record: control (SYN, FIN, RST, the ACK completing a handshake, the ACK of a FIN; default), all, off");
 
 static int __init tcpscope_init(void)
 {
@@ -96,10 +132,15 @@ static int __init tcpscope_init(void)
 	ret = tcpscope_hooks_attach();
 	if (ret)
 		goto err_remove_debugfs;
-	pr_info("loaded: bufsize_kb=%u overwrite=%u wakeup_ms=%u\n", bufsize_kb,
-		overwrite, wakeup_ms);
+	ret = tcpscope_packets_init(packets);
+	if (ret)
+		goto err_detach_hooks;
+	pr_info("loaded: bufsize_kb=%u overwrite=%u wakeup_ms=%u packets=%s\n",
+		bufsize_kb, overwrite, wakeup_ms, packets_names[packets]);
 	return 0;
 
+err_detach_hooks:
+	tcpscope_hooks_detach();
 err_remove_debugfs:
 	tcpscope_debugfs_exit();
 err_unregister_pernet:
@@ -111,6 +152,7 @@ err_free_ring:
 
 static void __exit tcpscope_exit(void)
 {
+	tcpscope_packets_exit();
 	tcpscope_hooks_detach();
 	tcpscope_debugfs_exit();
 	tcpscope_pernet_exit();

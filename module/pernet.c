@@ -24,6 +24,7 @@
 
 struct pernet_counters {
 	u64 trans[NSTATES][NSTATES];
+	u64 packets[TCPSCOPE_PKT_NR];
 };
 
 struct tcpscope_net {
@@ -32,25 +33,60 @@ struct tcpscope_net {
 
 static unsigned int tcpscope_net_id __read_mostly;
 
+/* The namespace's counters, or NULL. Any context but NMI, under RCU. */
+static struct pernet_counters __percpu *net_counters(const struct net *net)
+{
+	struct tcpscope_net *tn;
+
+	/* A dying namespace may already have lost its tcpscope_net. */
+	if (!check_net(net))
+		return NULL;
+	tn = net_generic(net, tcpscope_net_id);
+	/* A namespace being set up may not have it yet. */
+	if (unlikely(!tn))
+		return NULL;
+	return READ_ONCE(tn->counters);
+}
+
 /* Called from the hooks, in any context but NMI, under RCU. */
 void tcpscope_pernet_count(const struct net *net, int oldstate, int newstate)
 {
 	struct pernet_counters __percpu *counters;
-	struct tcpscope_net *tn;
 
 	if (oldstate >= NSTATES || newstate >= NSTATES)
 		return;
-	/* A dying namespace may already have lost its tcpscope_net. */
-	if (!check_net(net))
-		return;
-	tn = net_generic(net, tcpscope_net_id);
-	/* A namespace being set up may not have it yet. */
-	if (unlikely(!tn))
-		return;
-	counters = READ_ONCE(tn->counters);
-	if (unlikely(!counters))
-		return;
-	this_cpu_inc(counters->trans[oldstate][newstate]);
+	counters = net_counters(net);
+	if (likely(counters))
+		this_cpu_inc(counters->trans[oldstate][newstate]);
+}
+
+/* Called from the netfilter hooks, under RCU. */
+void tcpscope_pernet_count_packet(const struct net *net,
+				  enum tcpscope_pkt_counter what)
+{
+	struct pernet_counters __percpu *counters = net_counters(net);
+
+	if (likely(counters))
+		this_cpu_inc(counters->packets[what]);
+}
+
+static const char * const packet_counter_names[TCPSCOPE_PKT_NR] = {
+	[TCPSCOPE_PKT_TX]	= "tx",
+	[TCPSCOPE_PKT_RX]	= "rx",
+	[TCPSCOPE_PKT_BAD]	= "bad",
+};
+
+static void show_packets(struct seq_file *m, struct tcpscope_net *tn)
+{
+	int i, cpu;
+
+	for (i = 0; i < TCPSCOPE_PKT_NR; i++) {
+		u64 n = 0;
+
+		for_each_possible_cpu(cpu)
+			n += per_cpu_ptr(tn->counters, cpu)->packets[i];
+		seq_printf(m, "packets %s %llu\n", packet_counter_names[i], n);
+	}
 }
 
 static u64 trans_sum(struct tcpscope_net *tn, int old, int new)
@@ -195,6 +231,7 @@ static int tcpscope_proc_show(struct seq_file *m, void *v)
 	show_transitions(m, tn);
 	show_summary(m, tn);
 	show_sockets(m, net);
+	show_packets(m, tn);
 	seq_printf(m, "lost %llu\n", tcpscope_ring_lost());
 	return 0;
 }

@@ -34,6 +34,8 @@ RE_STATE_EVENT="state $RE_ENDPOINTS $RE_STATE -> $RE_STATE"
 RE_RESET_EVENT="reset (tx|rx) $RE_ENDPOINTS $RE_STATE( reason [A-Z0-9_]+)?"
 RE_EVENT="$RE_PREFIX($RE_STATE_EVENT|$RE_RESET_EVENT)\$"
 RE_LOST='^LOST [0-9]+ cpu[0-9]+$'
+# A packet record (packets= other than off), as tcpdump -S -n prints it.
+RE_PACKET="^[0-9]+\\.[0-9]{9} cpu[0-9]+ ns=[0-9]+ id=[0-9a-f]+ (tx|rx) (($RE_ADDR4):[0-9]+ > ($RE_ADDR4)|($RE_ADDR6):[0-9]+ > ($RE_ADDR6)):[0-9]+ Flags \\[([FSRP.UEW]+|none)\\](, seq [0-9]+(:[0-9]+)?)?(, ack [0-9]+)?, win [0-9]+(, urg [0-9]+)?(, options \\[[^]]*\\])?, length [0-9]+\$"
 
 # ---------------------------------------------------------------- KTAP
 
@@ -264,8 +266,16 @@ ns_inode() {
 
 # ------------------------------------------------------------- module
 
-# tcpscope_load [PARAM=VALUE...]: insmod $TCPSCOPE_KO.
+# tcpscope_load [PARAM=VALUE...]: insmod $TCPSCOPE_KO. Packet records are
+# off unless a packets= parameter is given: most tests check the state
+# lines alone (packets_tcpdump.sh and raw_agree.sh turn them on).
 tcpscope_load() {
+	local p
+
+	for p in "$@"; do
+		[[ $p == packets=* ]] && break
+	done
+	[[ ${p:-} == packets=* ]] || set -- "$@" packets=off
 	if [ -z "${TCPSCOPE_KO:-}" ]; then
 		echo "# TCPSCOPE_KO is not set (path of tcpscope.ko for this kernel)"
 		return 1

@@ -56,7 +56,8 @@ ktap_test_result "debugfs events and stats exist with mode 0400" \
 	mode_is 400 "$EVENTS" "$STATS"
 ktap_test_result "/proc/net/tcpscope and parameters exist with mode 0444" \
 	mode_is 444 "$PROC_NET" "$SYS_MODULE/parameters/bufsize_kb" \
-	"$SYS_MODULE/parameters/overwrite" "$SYS_MODULE/parameters/wakeup_ms"
+	"$SYS_MODULE/parameters/overwrite" "$SYS_MODULE/parameters/wakeup_ms" \
+	"$SYS_MODULE/parameters/packets"
 ktap_test_result "defaults: bufsize_kb 1024, overwrite 0, wakeup_ms 10" stats_header 1024 0 10
 ktap_test_result "rmmod" tcpscope_unload
 ktap_test_result "rmmod removes module, debugfs dir and /proc/net/tcpscope" tcpscope_gone
@@ -79,7 +80,7 @@ bad_param() {
 START0=$DMESG_START
 ok=1
 for p in bufsize_kb=0 bufsize_kb=7 bufsize_kb=65537 overwrite=7 wakeup_ms=1001 \
-	 wakeup_ms=-1; do
+	 wakeup_ms=-1 packets=bogus packets=; do
 	bad_param "$p" || ok=
 done
 DMESG_START=$START0

@@ -8,7 +8,9 @@
 # connections. Then:
 #  - every line of both is well formed;
 #  - each raw-read connection reads exactly like the text-read one before
-#    it, once timestamps, CPUs, ids and the client's port are set aside;
+#    it, once timestamps, CPUs, ids and the client's port are set aside,
+#    and in packet lines (packets=control) the numbers that differ
+#    between two connections: seq, ack, win and TS val/ecr;
 #  - together they hold every event once: their transition counts equal
 #    /proc/net/tcpscope's (exact, kept apart from the buffer) and their
 #    line count equals stats' read, with nothing lost.
@@ -17,7 +19,7 @@
 
 require_env
 dmesg_mark
-tcpscope_load || fail_all "insmod $TCPSCOPE_KO failed"
+tcpscope_load packets=control || fail_all "insmod $TCPSCOPE_KO failed"
 setup_ns_pair || fail_all "cannot set up the namespaces"
 PORT=8081
 N=6
@@ -59,23 +61,34 @@ fi
 
 cat "$TMPD/listen.text" "$TMPD"/conn-*.text "$TMPD/rest.text" > "$TMPD/all.text"
 cat "$TMPD"/conn-*.raw > "$TMPD/all.raw"
-bad=$(cat "$TMPD/all.text" "$TMPD/all.raw" | grep -cvE "$RE_EVENT")
+bad=$(cat "$TMPD/all.text" "$TMPD/all.raw" | grep -cvE "$RE_EVENT|$RE_PACKET")
 if [ "$bad" -eq 0 ] && [ -s "$TMPD/all.raw" ] && [ -s "$TMPD/all.text" ]; then
 	ktap_test_pass "every text and raw line is well formed ($(wc -l < "$TMPD/all.text") text, $(wc -l < "$TMPD/all.raw") raw)"
 else
-	ktap_print_msg "$(cat "$TMPD/all.text" "$TMPD/all.raw" | grep -vE "$RE_EVENT" | head -5)"
+	ktap_print_msg "$(cat "$TMPD/all.text" "$TMPD/all.raw" | grep -vE "$RE_EVENT|$RE_PACKET" | head -5)"
 	ktap_test_fail "every text and raw line is well formed"
 fi
 
-# shape FILE: the connection as "<socket#> laddr > raddr OLD -> NEW" lines,
-# sockets numbered by first appearance, the client's port as P, sorted.
+# shape FILE: the connection as "<socket#> laddr > raddr OLD -> NEW" and
+# "<socket#> tx|rx src > dst <rest>" lines, sockets numbered by first
+# appearance, the client's port as P, seq, ack, win and TS numbers as N,
+# sorted.
 shape() {
-	awk -v cport="$2" '$5 == "state" {
+	awk -v cport="$2" '$5 == "state" || $5 == "tx" || $5 == "rx" {
 		if (!($4 in sock))
 			sock[$4] = ++n
 		l = $6; r = $8
 		sub(":" cport "$", ":P", l); sub(":" cport "$", ":P", r)
-		print sock[$4], l, ">", r, $9, $10, $11
+		if ($5 == "state") {
+			print sock[$4], l, ">", r, $9, $10, $11
+			next
+		}
+		rest = $0
+		for (i = 0; i < 8; i++)
+			sub(/^[^ ]+ /, "", rest)
+		gsub(/(seq|ack|win|val|ecr) [0-9]+(:[0-9]+)?/, "& N", rest)
+		gsub(/ [0-9]+(:[0-9]+)? N/, " N", rest)
+		print sock[$4], $5, l, ">", r, rest
 	}' "$1" | sort
 }
 

@@ -18,6 +18,7 @@
 enum tcpscope_kind {
 	TCPSCOPE_KIND_STATE = 1,	/* struct tcpscope_state_rec */
 	TCPSCOPE_KIND_LOST = 2,		/* struct tcpscope_lost_rec */
+	TCPSCOPE_KIND_PACKET = 3,	/* struct tcpscope_packet_rec */
 	TCPSCOPE_KIND_RESET = 4,	/* struct tcpscope_reset_rec */
 };
 
@@ -133,6 +134,71 @@ struct tcpscope_reset_rec {
 	__u8 saddr[16];
 	__u8 daddr[16];
 	char reason[32];
+};
+
+/* Direction of a packet record. */
+enum tcpscope_packet_dir {
+	TCPSCOPE_DIR_TX = 0,	/* sent by this host (netfilter LOCAL_OUT) */
+	TCPSCOPE_DIR_RX = 1,	/* received for this host (netfilter LOCAL_IN) */
+};
+
+/* TCP flag bits of struct tcpscope_packet_rec @flags, as on the wire. */
+#define TCPSCOPE_TCP_FIN	0x001
+#define TCPSCOPE_TCP_SYN	0x002
+#define TCPSCOPE_TCP_RST	0x004
+#define TCPSCOPE_TCP_PSH	0x008
+#define TCPSCOPE_TCP_ACK	0x010
+#define TCPSCOPE_TCP_URG	0x020
+#define TCPSCOPE_TCP_ECE	0x040
+#define TCPSCOPE_TCP_CWR	0x080
+#define TCPSCOPE_TCP_AE		0x100	/* RFC 9768 accurate ECN, was NS */
+
+#define TCPSCOPE_TCP_OPT_MAX	40
+
+/**
+ * struct tcpscope_packet_rec - one TCP segment sent or received
+ * @hdr:	common header, kind TCPSCOPE_KIND_PACKET; @hdr.conn_id is the
+ *		cookie of the socket the segment belongs to (see
+ *		Documentation/tcpscope.rst), 0 if there is none
+ * @dir:	enum tcpscope_packet_dir
+ * @family:	AF_INET or AF_INET6 (of the IP header, not of the socket)
+ * @flags:	the 12 flag bits of the TCP header (TCPSCOPE_TCP_*)
+ * @sport:	source port, network byte order
+ * @dport:	destination port, network byte order
+ * @win:	window field as on the wire (not scaled)
+ * @seq:	sequence number
+ * @ack:	acknowledgment number (meaningful with TCPSCOPE_TCP_ACK)
+ * @urg:	urgent pointer (meaningful with TCPSCOPE_TCP_URG)
+ * @optlen:	bytes of TCP options in @opts (0 to 40)
+ * @pad:	zero
+ * @len:	TCP payload length in bytes (the payload is never recorded)
+ * @saddr:	source address (4 bytes used for AF_INET)
+ * @daddr:	destination address (4 bytes used for AF_INET)
+ * @opts:	the TCP options, raw, as on the wire
+ * @reserved:	zero
+ *
+ * Source and destination are as on the wire: for TCPSCOPE_DIR_TX the
+ * source is the local end, for TCPSCOPE_DIR_RX the remote end. @win, @seq,
+ * @ack, @urg and @len are in host byte order.
+ */
+struct tcpscope_packet_rec {
+	struct tcpscope_hdr hdr;
+	__u8 dir;
+	__u8 family;
+	__u16 flags;
+	__be16 sport;
+	__be16 dport;
+	__u16 win;
+	__u16 urg;
+	__u8 optlen;
+	__u8 pad[3];
+	__u32 seq;
+	__u32 ack;
+	__u32 len;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u8 opts[TCPSCOPE_TCP_OPT_MAX];
+	__u8 reserved[4];
 };
 
 #endif /* _UAPI_TCPSCOPE_H */

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# tcpsend.py ADDR PORT COUNT SEED: send hand-made TCP segments to ADDR:PORT
+# through a raw socket (the kernel adds the IP header), for the tcpscope
+# selftests:
+#  - COUNT well-formed segments with random flags, sequence numbers,
+#    windows, 0 to 3 payload bytes and random (often malformed) option
+#    lists, whose lengths still agree with the TCP header;
+#  - then 3 segments whose TCP header is bad: data offset below 5, data
+#    offset beyond the segment, and a segment shorter than a TCP header.
+# Prints "sent <n> bad 3".
+
+import random
+import socket
+import struct
+import sys
+
+KINDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 19, 20, 28, 29, 34, 253,
+         254, 99]
+
+
+def options(rnd):
+    want = rnd.choice([0, 4, 8, 12, 20, 40])
+    opts = b''
+    while len(opts) < want:
+        kind = rnd.choice(KINDS)
+        if kind > 1 and rnd.random() < 0.8:
+            length = rnd.choice([2, 3, 4, 6, 8, 10, 18, rnd.randint(0, 40)])
+            body = bytes(rnd.randrange(256) for _ in range(max(0, length - 2)))
+            opts += bytes([kind, length]) + body
+        else:
+            opts += bytes([kind])
+    return opts[:want]
+
+
+def segment(rnd, sport, dport):
+    opts = options(rnd)
+    payload = b'z' * rnd.randint(0, 3)
+    flags = rnd.randrange(0x100)
+    word = ((20 + len(opts)) // 4) << 12 | flags
+    return struct.pack('!HHIIHHHH', sport, dport, rnd.randrange(1 << 32),
+                       rnd.randrange(1 << 32), word, rnd.randrange(1 << 16),
+                       0, rnd.randrange(1 << 16)) + opts + payload
+
+
+def main():
+    addr, port, count, seed = sys.argv[1], int(sys.argv[2]), \
+        int(sys.argv[3]), int(sys.argv[4])
+    rnd = random.Random(seed)
+    family = socket.AF_INET6 if ':' in addr else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    dest = (addr, 0, 0, 0) if family == socket.AF_INET6 else (addr, 0)
+    sport = 40000 + rnd.randrange(1000)
+    for _ in range(count):
+        sock.sendto(segment(rnd, sport, port), dest)
+    good = struct.pack('!HHIIHHHH', sport, port, 1, 2, 5 << 12 | 0x10,
+                       100, 0, 0)
+    bad = [
+        good[:12] + struct.pack('!H', 4 << 12 | 0x10) + good[14:],
+        good[:12] + struct.pack('!H', 15 << 12 | 0x10) + good[14:],
+        good[:10],
+    ]
+    for seg in bad:
+        sock.sendto(seg, dest)
+    print('sent %d bad %d' % (count, len(bad)))
+
+
+main()
