@@ -454,14 +454,14 @@ run_conn() {
 	fi
 	CPORT=$(awk '/^port /{print $2; exit}' "$pfx.cli")
 	[ -n "${RUN_CONN_HOOK:-}" ] && "$RUN_CONN_HOOK"
-	bg_wait "$CLI_PID" 20
+	bg_wait "$CLI_PID" $((30 * SLOW))
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
 		ktap_print_msg "client failed ($rc): $(cat "$pfx.cli")"
 		return 1
 	fi
-	if ! wait_for_line "$ev" ":$port > [^ ]*:$CPORT LAST_ACK -> CLOSE\$" 10 ||
-	   ! wait_for_line "$ev" ":$CPORT > [^ ]*:$port FIN_WAIT2 -> TIME_WAIT\$" 10; then
+	if ! wait_for_line "$ev" ":$port > [^ ]*:$CPORT LAST_ACK -> CLOSE\$" $((10 * SLOW)) ||
+	   ! wait_for_line "$ev" ":$CPORT > [^ ]*:$port FIN_WAIT2 -> TIME_WAIT\$" $((10 * SLOW)); then
 		ktap_print_msg "close events for $cli:$CPORT <-> $srv:$port not seen within 10s"
 		return 1
 	fi
@@ -472,7 +472,7 @@ run_conn() {
 		ktap_print_msg "server failed ($rc): $(cat "$pfx.srv")"
 		return 1
 	fi
-	if ! wait_for_line "$ev" ":$port > [^ ]* LISTEN -> CLOSE\$" 10; then
+	if ! wait_for_line "$ev" ":$port > [^ ]* LISTEN -> CLOSE\$" $((10 * SLOW)); then
 		ktap_print_msg "listener LISTEN -> CLOSE on port $port not seen within 10s"
 		return 1
 	fi
