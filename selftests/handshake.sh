@@ -25,31 +25,6 @@ CLIENT_SEQ="CLOSE>SYN_SENT SYN_SENT>ESTABLISHED ESTABLISHED>FIN_WAIT1 FIN_WAIT1>
 CHILD_SEQ="LISTEN>SYN_RECV SYN_RECV>ESTABLISHED ESTABLISHED>CLOSE_WAIT CLOSE_WAIT>LAST_ACK LAST_ACK>CLOSE"
 LISTENER_SEQ="CLOSE>LISTEN LISTEN>CLOSE"
 
-# ss_cookie NS FILTER...: the sk: cookie of the one socket ss finds.
-ss_cookie() {
-	local ns=$1
-
-	shift
-	ip netns exec "$ns" ss -tanHe "$@" 2>/dev/null | sed -n 's/.* sk:\([0-9a-f]*\).*/\1/p'
-}
-
-# While the client holds the connection: cookies of the three sockets.
-# The client may see its connection established before the server has
-# processed the third ACK, and ss is slow under emulation: retry for a
-# while (the client holds the connection for 5 s, times SLOW).
-grab_cookies() {
-	local deadline=$((SECONDS + 4 * SLOW))
-
-	CK_CLI='' CK_CHILD='' CK_LSN=''
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		[ -n "$CK_CLI" ] || CK_CLI=$(ss_cookie "$NS_CLI" state established "( sport = :$CPORT )")
-		[ -n "$CK_CHILD" ] || CK_CHILD=$(ss_cookie "$NS_SRV" state established "( sport = :$PORT and dport = :$CPORT )")
-		[ -n "$CK_LSN" ] || CK_LSN=$(ss_cookie "$NS_SRV" state listening "( sport = :$PORT )")
-		[ -n "$CK_CLI" ] && [ -n "$CK_CHILD" ] && [ -n "$CK_LSN" ] && return 0
-		sleep 0.1
-	done
-}
-
 # role NORM SEL: the normalized lines of one socket.
 #   client: ns cli, lport = client port
 #   child: ns srv, lport = server port, rport = client port

@@ -479,6 +479,32 @@ run_conn() {
 	return 0
 }
 
+# ss_cookie NS FILTER...: the sk: cookie of the one socket `ss` finds.
+ss_cookie() {
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" ss -tanHe "$@" 2>/dev/null | sed -n 's/.* sk:\([0-9a-f]*\).*/\1/p'
+}
+
+# grab_cookies: a RUN_CONN_HOOK. While the client holds the connection,
+# the cookies of its three sockets: CK_CLI, CK_CHILD, CK_LSN (uses PORT
+# and CPORT). The client may see its connection established before the
+# server has processed the third ACK, and ss is slow under emulation:
+# retry for GRAB_COOKIES_SECONDS (default 4 s, times SLOW).
+grab_cookies() {
+	local deadline=$((SECONDS + ${GRAB_COOKIES_SECONDS:-$((4 * SLOW))}))
+
+	CK_CLI='' CK_CHILD='' CK_LSN=''
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		[ -n "$CK_CLI" ] || CK_CLI=$(ss_cookie "$NS_CLI" state established "( sport = :$CPORT )")
+		[ -n "$CK_CHILD" ] || CK_CHILD=$(ss_cookie "$NS_SRV" state established "( sport = :$PORT and dport = :$CPORT )")
+		[ -n "$CK_LSN" ] || CK_LSN=$(ss_cookie "$NS_SRV" state listening "( sport = :$PORT )")
+		[ -n "$CK_CLI" ] && [ -n "$CK_CHILD" ] && [ -n "$CK_LSN" ] && return 0
+		sleep 0.1
+	done
+}
+
 # ------------------------------------------------------------ stress
 # (stat_get, above, reads one stats field.)
 

@@ -36,27 +36,6 @@ NSI_SRV=$(ns_inode "$NS_SRV")
 ktap_print_header
 ktap_set_plan 26
 
-ss_cookie() {
-	local ns=$1
-
-	shift
-	ip netns exec "$ns" ss -tanHe "$@" 2>/dev/null | sed -n 's/.* sk:\([0-9a-f]*\).*/\1/p'
-}
-
-# While the client holds the connection: the cookies of its three sockets.
-grab_cookies() {
-	local deadline=$((SECONDS + 5 * SLOW))
-
-	CK_CLI='' CK_CHILD='' CK_LSN=''
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		[ -n "$CK_CLI" ] || CK_CLI=$(ss_cookie "$NS_CLI" state established "( sport = :$CPORT )")
-		[ -n "$CK_CHILD" ] || CK_CHILD=$(ss_cookie "$NS_SRV" state established "( sport = :$PORT and dport = :$CPORT )")
-		[ -n "$CK_LSN" ] || CK_LSN=$(ss_cookie "$NS_SRV" state listening "( sport = :$PORT )")
-		[ -n "$CK_CLI" ] && [ -n "$CK_CHILD" ] && [ -n "$CK_LSN" ] && return 0
-		sleep 0.1
-	done
-}
-
 # td_stop PID PCAP: stop tcpdump once its capture file has stopped growing
 # (it writes each packet at once: -U, --immediate-mode).
 td_stop() {
@@ -239,7 +218,7 @@ run_case() {
 	tdpid=$!
 	BG_PIDS+=("$tdpid")
 	wait_for_line "$cap.err" 'listening on' 10 || ok=
-	RUN_CONN_HOOK=grab_cookies
+	GRAB_COOKIES_SECONDS=$((5 * SLOW)) RUN_CONN_HOOK=grab_cookies
 	run_conn "$ev" "$srv" "$cli" "$PORT" --bytes 1000 --hold $((6 * SLOW)) || ok=
 	stats_quiet 10 0.3 || ok=
 	td_stop "$tdpid" "$cap"

@@ -28,8 +28,7 @@ ktap_set_plan 13
 
 # tw_cookie NS LPORT RPORT: the sk: cookie of the TIME-WAIT socket.
 tw_cookie() {
-	ip netns exec "$1" ss -tanHe state time-wait "( sport = :$2 and dport = :$3 )" 2>/dev/null |
-		sed -n 's/.* sk:\([0-9a-f]*\).*/\1/p'
+	ss_cookie "$1" state time-wait "( sport = :$2 and dport = :$3 )"
 }
 
 # id_of FILE PATTERN: the id= of the first line matching PATTERN.
