@@ -96,15 +96,22 @@ static void fill_tuple(const struct sock *sk, struct tcpscope_state_rec *r)
 	memcpy(r->daddr, &inet->inet_daddr, sizeof(inet->inet_daddr));
 }
 
+/* The common header of a record about @sk (full, request or timewait). */
+static void fill_hdr(struct tcpscope_hdr *h, u16 kind, u16 size,
+		     const struct sock *sk)
+{
+	h->kind = kind;
+	h->size = size;
+	h->conn_id = tcpscope_sock_id(sk);
+	h->netns = sock_net(sk)->ns.inum;
+}
+
 static void emit_state(const struct sock *sk, int oldstate, int newstate)
 {
 	struct tcpscope_state_rec r;
 
 	memset(&r, 0, sizeof(r));
-	r.hdr.kind = TCPSCOPE_KIND_STATE;
-	r.hdr.size = sizeof(r);
-	r.hdr.conn_id = tcpscope_sock_id(sk);
-	r.hdr.netns = sock_net(sk)->ns.inum;
+	fill_hdr(&r.hdr, TCPSCOPE_KIND_STATE, sizeof(r), sk);
 	r.oldstate = oldstate;
 	r.newstate = newstate;
 	fill_tuple(sk, &r);
@@ -124,10 +131,7 @@ void tcpscope_hooks_emit_tw(const struct inet_timewait_sock *tw,
 	struct tcpscope_state_rec r;
 
 	memset(&r, 0, sizeof(r));
-	r.hdr.kind = TCPSCOPE_KIND_STATE;
-	r.hdr.size = sizeof(r);
-	r.hdr.conn_id = tcpscope_sock_id((const struct sock *)tw);
-	r.hdr.netns = twsk_net(tw)->ns.inum;
+	fill_hdr(&r.hdr, TCPSCOPE_KIND_STATE, sizeof(r), (const struct sock *)tw);
 	r.oldstate = oldstate;
 	r.newstate = newstate;
 	r.family = tw->tw_family;
@@ -155,10 +159,7 @@ static void emit_reset(const struct sock *sk, bool received,
 	struct tcpscope_state_rec t;
 
 	memset(&r, 0, sizeof(r));
-	r.hdr.kind = TCPSCOPE_KIND_RESET;
-	r.hdr.size = sizeof(r);
-	r.hdr.conn_id = tcpscope_sock_id(sk);
-	r.hdr.netns = sock_net(sk)->ns.inum;
+	fill_hdr(&r.hdr, TCPSCOPE_KIND_RESET, sizeof(r), sk);
 	r.received = received;
 	r.state = sk->sk_state;
 	fill_tuple(sk, &t);
