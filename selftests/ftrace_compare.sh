@@ -11,45 +11,14 @@
 . "$(dirname "$0")/lib.sh"
 
 require_env
-TRACEFS=/sys/kernel/tracing
-[ -d "$TRACEFS/events" ] || TRACEFS=/sys/kernel/debug/tracing
-EVDIR=$TRACEFS/events/sock/inet_sock_set_state
-[ -d "$EVDIR" ] || skip_all "no sock:inet_sock_set_state trace event"
+ftrace_setup
 
 dmesg_mark
 tcpscope_load || fail_all "insmod $TCPSCOPE_KO failed"
 setup_ns_pair || fail_all "cannot set up the namespaces"
 
-# Same clock as tcpscope so that both merge CPUs the same way; restore
-# everything we touch.
-OLD_CLOCK=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$TRACEFS/trace_clock")
-CLEANUP_CMDS+=("echo 0 > $EVDIR/enable" "echo 0 > $EVDIR/filter"
-	"echo $OLD_CLOCK > $TRACEFS/trace_clock" "echo > $TRACEFS/trace")
-grep -qw mono "$TRACEFS/trace_clock" && echo mono > "$TRACEFS/trace_clock"
-echo 1 > "$TRACEFS/tracing_on"
-
 ktap_print_header
 ktap_set_plan 12
-
-# ftrace_norm FILE: laddr lport raddr rport old new, per the family.
-ftrace_norm() {
-	awk '/inet_sock_set_state:/ {
-		delete f
-		for (i = 1; i <= NF; i++)
-			if (split($i, kv, "=") == 2)
-				f[kv[1]] = kv[2]
-		if (f["protocol"] != "IPPROTO_TCP")
-			next
-		if (f["family"] == "AF_INET6") {
-			la = f["saddrv6"]; ra = f["daddrv6"]
-		} else {
-			la = f["saddr"]; ra = f["daddr"]
-		}
-		o = f["oldstate"]; n = f["newstate"]
-		sub(/^TCP_/, "", o); sub(/^TCP_/, "", n)
-		print la, f["sport"], ra, f["dport"], o, n
-	}' "$1"
-}
 
 # compare FTRACE TCPSCOPE CLI: event-for-event, with the two exceptions.
 compare() {

@@ -505,6 +505,109 @@ grab_cookies() {
 	done
 }
 
+# ------------------------------------------------------------- ftrace
+
+# ftrace_setup: TRACEFS and EVDIR (the sock:inet_sock_set_state event),
+# on the same clock as tcpscope so that both merge CPUs the same way;
+# everything touched is restored at exit. Skips the test if the kernel
+# lacks the event.
+ftrace_setup() {
+	local old_clock
+
+	TRACEFS=/sys/kernel/tracing
+	[ -d "$TRACEFS/events" ] || TRACEFS=/sys/kernel/debug/tracing
+	EVDIR=$TRACEFS/events/sock/inet_sock_set_state
+	[ -d "$EVDIR" ] || skip_all "no sock:inet_sock_set_state trace event"
+	old_clock=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$TRACEFS/trace_clock")
+	CLEANUP_CMDS+=("echo 0 > $EVDIR/enable" "echo 0 > $EVDIR/filter"
+		"echo $old_clock > $TRACEFS/trace_clock" "echo > $TRACEFS/trace")
+	grep -qw mono "$TRACEFS/trace_clock" && echo mono > "$TRACEFS/trace_clock"
+	echo 1 > "$TRACEFS/tracing_on"
+}
+
+# ftrace_norm FILE: laddr lport raddr rport old new, per the family.
+ftrace_norm() {
+	awk '/inet_sock_set_state:/ {
+		delete f
+		for (i = 1; i <= NF; i++)
+			if (split($i, kv, "=") == 2)
+				f[kv[1]] = kv[2]
+		if (f["protocol"] != "IPPROTO_TCP")
+			next
+		if (f["family"] == "AF_INET6") {
+			la = f["saddrv6"]; ra = f["daddrv6"]
+		} else {
+			la = f["saddr"]; ra = f["daddr"]
+		}
+		o = f["oldstate"]; n = f["newstate"]
+		sub(/^TCP_/, "", o); sub(/^TCP_/, "", n)
+		print la, f["sport"], ra, f["dport"], o, n
+	}' "$1"
+}
+
+# ------------------------------------------------------------ tcpdump
+
+# td_stop PID PCAP: stop tcpdump once its capture file has stopped growing
+# (it writes each packet at once: -U, --immediate-mode).
+td_stop() {
+	local deadline=$((SECONDS + 20 * SLOW)) prev=-1 cur
+
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		cur=$(stat -c %s "$2" 2>/dev/null || echo 0)
+		[ "$cur" = "$prev" ] && break
+		prev=$cur
+		sleep 1
+	done
+	kill -INT "$1"
+	bg_wait "$1" 10 > /dev/null 2>&1
+}
+
+# endpoint ADDR: how tcpscope writes ADDR before ":<port>".
+endpoint() {
+	case $1 in
+	*:*) echo "[$1]" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# td_norm PCAP PORT: tcpdump's lines for PORT as "<src> > <dst> <rest>",
+# addresses as tcpscope writes them, without what tcpdump decodes after
+# the length; not the segments whose TCP header is bad (tcpscope skips
+# them).
+td_norm() {
+	tcpdump -S -n -r "$1" "tcp port $2" 2>/dev/null | awk '
+	function ep(s, v6,   i) {
+		sub(/:$/, "", s)
+		i = match(s, /\.[0-9]+$/)
+		return (v6 ? "[" substr(s, 1, i - 1) "]" : substr(s, 1, i - 1)) ":" substr(s, i + 1)
+	}
+	($2 == "IP" || $2 == "IP6") && / Flags \[/ && !/bad hdr length/ {
+		v6 = $2 == "IP6"
+		rest = $0
+		sub(/^[^ ]+ [^ ]+ [^ ]+ > [^ ]+ /, "", rest)
+		if (match(rest, /, length [0-9]+/))
+			rest = substr(rest, 1, RSTART + RLENGTH - 1)
+		print ep($3, v6), ">", ep($5, v6), rest
+	}'
+}
+
+# expected CLIEP [CLIEP2]: "<ns> tx|rx <line>" for each tcpdump line on
+# stdin (lines from CLIEP or CLIEP2 were sent by ns cli; namespace inodes
+# NSI_CLI and NSI_SRV).
+expected() {
+	awk -v cli="$1" -v cli2="${2:-none}" -v nc="$NSI_CLI" -v ns="$NSI_SRV" '{
+		from_cli = index($1, cli ":") == 1 || index($1, cli2 ":") == 1
+		print (from_cli ? nc : ns), "tx", $0
+		print (from_cli ? ns : nc), "rx", $0
+	}'
+}
+
+# got EVFILE PORT: the packet lines for PORT as "<ns> <dir> <rest>".
+got() {
+	sed -nE 's/^[0-9]+\.[0-9]{9} cpu[0-9]+ ns=([0-9]+) id=[0-9a-f]+ (tx|rx) /\1 \2 /p' "$1" |
+		grep -E ":$2 " || true
+}
+
 # ------------------------------------------------------------ stress
 # (stat_get, above, reads one stats field.)
 
@@ -563,6 +666,27 @@ stats_quiet() {
 		prev=$cur
 		sleep "$interval"
 	done
+}
+
+# drain_settled OUT ST: read what events holds into OUT (appended; evread's
+# errors into OUT.err) and snapshot stats into ST; again while records keep
+# coming in meanwhile (the churn's timewait sockets expire on their own, in
+# bursts, 60 s after it made them), until produced == read + lost or until
+# produced stayed the same across a drain: then any difference left is
+# the caller's to report. Non-zero if evread failed.
+drain_settled() {
+	local out=$1 st=$2 prev=-1 cur i
+
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		"$EVREAD" nonblock "$EVENTS" >> "$out" 2>> "$out.err" || return 1
+		cat "$STATS" > "$st"
+		cur=$(stat_get "$st" total produced)
+		[ "$cur" = "$(( $(stat_get "$st" total read) + $(stat_get "$st" total lost) ))" ] &&
+			return 0
+		[ "$cur" = "$prev" ] && return 0
+		prev=$cur
+	done
+	return 0
 }
 
 # tcpscope_gone: no module, debugfs directory or /proc/net/tcpscope left.

@@ -36,50 +36,6 @@ NSI_SRV=$(ns_inode "$NS_SRV")
 ktap_print_header
 ktap_set_plan 26
 
-# td_stop PID PCAP: stop tcpdump once its capture file has stopped growing
-# (it writes each packet at once: -U, --immediate-mode).
-td_stop() {
-	local deadline=$((SECONDS + 20 * SLOW)) prev=-1 cur
-
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		cur=$(stat -c %s "$2" 2>/dev/null || echo 0)
-		[ "$cur" = "$prev" ] && break
-		prev=$cur
-		sleep 1
-	done
-	kill -INT "$1"
-	bg_wait "$1" 10 > /dev/null 2>&1
-}
-
-# endpoint ADDR: how tcpscope writes ADDR before ":<port>".
-endpoint() {
-	case $1 in
-	*:*) echo "[$1]" ;;
-	*) echo "$1" ;;
-	esac
-}
-
-# td_norm PCAP PORT: tcpdump's lines for PORT as "<src> > <dst> <rest>",
-# addresses as tcpscope writes them, without what tcpdump decodes after
-# the length; not the segments whose TCP header is bad (tcpscope skips
-# them).
-td_norm() {
-	tcpdump -S -n -r "$1" "tcp port $2" 2>/dev/null | awk '
-	function ep(s, v6,   i) {
-		sub(/:$/, "", s)
-		i = match(s, /\.[0-9]+$/)
-		return (v6 ? "[" substr(s, 1, i - 1) "]" : substr(s, 1, i - 1)) ":" substr(s, i + 1)
-	}
-	($2 == "IP" || $2 == "IP6") && / Flags \[/ && !/bad hdr length/ {
-		v6 = $2 == "IP6"
-		rest = $0
-		sub(/^[^ ]+ [^ ]+ [^ ]+ > [^ ]+ /, "", rest)
-		if (match(rest, /, length [0-9]+/))
-			rest = substr(rest, 1, RSTART + RLENGTH - 1)
-		print ep($3, v6), ">", ep($5, v6), rest
-	}'
-}
-
 # control_filter CLIEP: the lines packets=control selects (see the top).
 control_filter() {
 	awk -v cli="$1" '
@@ -115,22 +71,6 @@ control_filter() {
 		if (keep)
 			print
 	}'
-}
-
-# expected CLIEP [CLIEP2]: "<ns> tx|rx <line>" for each tcpdump line on
-# stdin (lines from CLIEP or CLIEP2 were sent by ns cli).
-expected() {
-	awk -v cli="$1" -v cli2="${2:-none}" -v nc="$NSI_CLI" -v ns="$NSI_SRV" '{
-		from_cli = index($1, cli ":") == 1 || index($1, cli2 ":") == 1
-		print (from_cli ? nc : ns), "tx", $0
-		print (from_cli ? ns : nc), "rx", $0
-	}'
-}
-
-# got EVFILE PORT: the packet lines for PORT as "<ns> <dir> <rest>".
-got() {
-	sed -nE 's/^[0-9]+\.[0-9]{9} cpu[0-9]+ ns=([0-9]+) id=[0-9a-f]+ (tx|rx) /\1 \2 /p' "$1" |
-		grep -E ":$2 " || true
 }
 
 # check_ids EVFILE: ids of the packet lines, from the state lines and ss.

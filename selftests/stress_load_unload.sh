@@ -126,9 +126,8 @@ for ((i = 1; i <= ROUNDS; i++)); do
 	kill -TERM "$R1" "$R2" 2>/dev/null
 	bg_wait "$R1" 10 2>/dev/null
 	bg_wait "$R2" 10 2>/dev/null
-	"$EVREAD" nonblock "$EVENTS" > "$r.drain" 2> "$r.drain-err" ||
-		ktap_print_msg "round $i: drain: $(cat "$r.drain-err")"
-	cat "$STATS" > "$r.stats"
+	drain_settled "$r.drain" "$r.stats" ||
+		ktap_print_msg "round $i: drain: $(cat "$r.drain.err")"
 	tm_lap drain
 
 	if ! stats_balance "$r.stats" 1 > "$r.bal"; then

@@ -189,12 +189,11 @@ churn_stop || ok=
 stats_quiet 15 || { ok=; ktap_print_msg "events did not stop within 15s"; }
 kill -TERM "$RF"
 bg_wait "$RF" 5 2>/dev/null
-"$EVREAD" nonblock "$EVENTS" >> "$TMPD/fresh" 2> "$TMPD/drain-err" || ok=
-cat "$STATS" > "$TMPD/stats-kill"
+drain_settled "$TMPD/fresh" "$TMPD/stats-kill" || ok=
 if [ -n "$ok" ] && check_format "$TMPD/fresh" && grep -q ' state ' "$TMPD/fresh"; then
 	ktap_test_pass "a fresh reader gets complete, well-formed lines"
 else
-	ktap_print_msg "$(cat "$TMPD/drain-err"; tail -3 "$TMPD"/cli*)"
+	ktap_print_msg "$(cat "$TMPD/fresh.err"; tail -3 "$TMPD"/cli*)"
 	ktap_test_fail "a fresh reader gets complete, well-formed lines"
 fi
 if stats_balance "$TMPD/stats-kill" 1; then
@@ -226,8 +225,8 @@ kill -TERM "${pids[@]}"
 for pid in "${pids[@]}"; do
 	bg_wait "$pid" 5 2>/dev/null
 done
-"$EVREAD" nonblock "$EVENTS" > "$TMPD/percpu-drain" 2> "$TMPD/drain-err" || ok=
-cat "$STATS" > "$TMPD/stats-percpu"
+: > "$TMPD/percpu-drain"
+drain_settled "$TMPD/percpu-drain" "$TMPD/stats-percpu" || ok=
 dist=
 for ((c = 0; c < NCPU; c++)); do
 	dist+=" cpu$c:$(grep -c . "$TMPD/percpu$c")"
