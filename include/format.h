@@ -14,7 +14,11 @@
  */
 #define TCPSCOPE_LINE_MAX	768
 
+/* "[" IPv6 "]:" port, and a NUL. */
+#define TCPSCOPE_ENDPOINT_MAX	64
+
 const char *tcpscope_state_name(unsigned int state);
+char *tcpscope_put_endpoint(char *p, u8 family, const u8 *addr, __be16 port);
 size_t tcpscope_format_item(const struct tcpscope_item *item, char *buf,
 			    size_t size);
 size_t tcpscope_format_raw(const struct tcpscope_item *item, char *buf,

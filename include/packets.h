@@ -12,7 +12,7 @@ enum tcpscope_packets_mode {
 	TCPSCOPE_PACKETS_ALL,
 };
 
-int tcpscope_packets_init(enum tcpscope_packets_mode mode);
+int tcpscope_packets_init(enum tcpscope_packets_mode mode, bool conns);
 void tcpscope_packets_exit(void);
 
 #endif /* _TCPSCOPE_PACKETS_H */

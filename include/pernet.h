@@ -18,6 +18,7 @@ enum tcpscope_pkt_counter {
 int tcpscope_pernet_init(void);
 void tcpscope_pernet_exit(void);
 void tcpscope_pernet_count(const struct net *net, int oldstate, int newstate);
+void tcpscope_pernet_handshake(const struct net *net, u64 ns);
 void tcpscope_pernet_count_packet(const struct net *net,
 				  enum tcpscope_pkt_counter what);
 

@@ -8,6 +8,7 @@
  *  events_raw	the same stream as binary records (include/uapi/tcpscope.h).
  *		Both files consume the same buffer.
  *  stats	buffer accounting, per CPU and in total.
+ *  connections	the per-connection table (module/conns.c).
  *
  * Both are 0400, so they work under lockdown. An open file holds a module
  * reference: rmmod fails with "in use" until every reader has closed.
@@ -21,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "conns.h"
 #include "events.h"
 #include "format.h"
 #include "hooks.h"
@@ -184,6 +186,7 @@ int tcpscope_debugfs_init(void)
 	debugfs_create_file("events_raw", 0400, debugfs_dir,
 			    (void *)&format_raw, &events_fops);
 	debugfs_create_file("stats", 0400, debugfs_dir, NULL, &stats_fops);
+	tcpscope_conns_debugfs(debugfs_dir);
 	return 0;
 }
 

@@ -99,8 +99,16 @@ static char *put_hex(char *p, u64 v)
 	return p;
 }
 
-/* "198.51.100.1:80" or "[2001:db8::1]:80" */
-static char *put_endpoint(char *p, u8 family, const u8 *addr, __be16 port)
+/**
+ * tcpscope_put_endpoint() - "198.51.100.1:80" or "[2001:db8::1]:80"
+ * @p: where to write, room for TCPSCOPE_ENDPOINT_MAX - 1 bytes
+ * @family: AF_INET or AF_INET6
+ * @addr: the address, in network order
+ * @port: the port, in network order
+ *
+ * Return: the end of what was written (no NUL is added).
+ */
+char *tcpscope_put_endpoint(char *p, u8 family, const u8 *addr, __be16 port)
 {
 	int i;
 
@@ -127,9 +135,9 @@ static char *put_state_name(char *p, unsigned int state)
 static char *put_state(char *p, const struct tcpscope_state_rec *r)
 {
 	p = put_lit(p, "state ");
-	p = put_endpoint(p, r->family, r->saddr, r->sport);
+	p = tcpscope_put_endpoint(p, r->family, r->saddr, r->sport);
 	p = put_lit(p, " > ");
-	p = put_endpoint(p, r->family, r->daddr, r->dport);
+	p = tcpscope_put_endpoint(p, r->family, r->daddr, r->dport);
 	*p++ = ' ';
 	p = put_state_name(p, r->oldstate);
 	p = put_lit(p, " -> ");
@@ -143,9 +151,9 @@ static char *put_reset(char *p, const struct tcpscope_reset_rec *r)
 {
 	p = put_lit(p, "reset ");
 	p = r->received ? put_lit(p, "rx ") : put_lit(p, "tx ");
-	p = put_endpoint(p, r->family, r->saddr, r->sport);
+	p = tcpscope_put_endpoint(p, r->family, r->saddr, r->sport);
 	p = put_lit(p, " > ");
-	p = put_endpoint(p, r->family, r->daddr, r->dport);
+	p = tcpscope_put_endpoint(p, r->family, r->daddr, r->dport);
 	*p++ = ' ';
 	p = put_state_name(p, r->state);
 	if (r->reason[0]) {
@@ -429,8 +437,8 @@ static size_t format_packet(const struct tcpscope_packet_rec *r, char *buf,
 	unsigned int optlen = min_t(unsigned int, r->optlen,
 				    TCPSCOPE_TCP_OPT_MAX);
 
-	*put_endpoint(src, r->family, r->saddr, r->sport) = '\0';
-	*put_endpoint(dst, r->family, r->daddr, r->dport) = '\0';
+	*tcpscope_put_endpoint(src, r->family, r->saddr, r->sport) = '\0';
+	*tcpscope_put_endpoint(dst, r->family, r->daddr, r->dport) = '\0';
 	tput(&t, "%s %s > %s ", r->dir == TCPSCOPE_DIR_TX ? "tx" : "rx", src,
 	     dst);
 	put_tcp_flags(&t, r->flags);

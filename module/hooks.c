@@ -32,6 +32,7 @@
 #include <net/tcp_states.h>
 
 #include "compat.h"
+#include "conns.h"
 #include "hooks.h"
 #include "pernet.h"
 #include "ring.h"
@@ -117,6 +118,7 @@ static void emit_state(const struct sock *sk, int oldstate, int newstate)
 	fill_tuple(sk, &r);
 	tcpscope_ring_write(&r.hdr);
 	tcpscope_pernet_count(sock_net(sk), oldstate, newstate);
+	tcpscope_conns_state(&r);
 }
 
 /**
@@ -149,6 +151,7 @@ void tcpscope_hooks_emit_tw(const struct inet_timewait_sock *tw,
 	}
 	tcpscope_ring_write(&r.hdr);
 	tcpscope_pernet_count(twsk_net(tw), oldstate, newstate);
+	tcpscope_conns_state(&r);
 }
 
 /* An RST @sk sent (@received false) or received; @reason may be NULL. */

@@ -3,9 +3,10 @@
  * tcpscope: makes TCP connection life cycles visible.
  *
  * Module parameters, and the order in which the subsystems come up and go
- * down: ring (the buffer), pernet (/proc/net/tcpscope), events (debugfs),
- * then the sources of records, hooks (state transitions) and packets
- * (netfilter), last up and first down.
+ * down: ring (the buffer), conns (the connection table), pernet
+ * (/proc/net/tcpscope), events (debugfs), then the sources of records,
+ * hooks (state transitions) and packets (netfilter), last up and first
+ * down.
  */
 
 #include <linux/init.h>
@@ -15,6 +16,7 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
+#include "conns.h"
 #include "events.h"
 #include "hooks.h"
 #include "packets.h"
@@ -26,10 +28,13 @@
 
 #define WAKEUP_MS_MAX	1000
 
+#define MAX_CONNS_MAX	1048576
+
 static unsigned int bufsize_kb = 1024;
 static unsigned int overwrite;
 static unsigned int wakeup_ms = 10;
 static unsigned int packets = TCPSCOPE_PACKETS_CONTROL;
+static unsigned int max_conns = 4096;
 
 static const char * const packets_names[] = {
 	[TCPSCOPE_PACKETS_OFF]		= "off",
@@ -66,6 +71,11 @@ static int set_wakeup_ms(const char *val, const struct kernel_param *kp)
 	return set_uint_in(val, kp, 0, WAKEUP_MS_MAX);
 }
 
+static int set_max_conns(const char *val, const struct kernel_param *kp)
+{
+	return set_uint_in(val, kp, 0, MAX_CONNS_MAX);
+}
+
 static int set_packets(const char *val, const struct kernel_param *kp)
 {
 	int i = sysfs_match_string(packets_names, val);
@@ -99,6 +109,11 @@ static const struct kernel_param_ops wakeup_ms_ops = {
 	.get = param_get_uint,
 };
 
+static const struct kernel_param_ops max_conns_ops = {
+	.set = set_max_conns,
+	.get = param_get_uint,
+};
+
 static const struct kernel_param_ops packets_ops = {
 	.set = set_packets,
 	.get = get_packets,
@@ -112,6 +127,8 @@ module_param_cb(wakeup_ms, &wakeup_ms_ops, &wakeup_ms, 0444);
 MODULE_PARM_DESC(wakeup_ms, "A waiting reader is woken this long after the first new event, or at once when a CPU fills a quarter of its buffer (0-1000, default 10; 0: at once)");
 module_param_cb(packets, &packets_ops, &packets, 0444);
 MODULE_PARM_DESC(packets, "TCP segments to record: control (SYN, FIN, RST, the ACK completing a handshake, the ACK of a FIN; default), all, off");
+module_param_cb(max_conns, &max_conns_ops, &max_conns, 0444);
+MODULE_PARM_DESC(max_conns, "Connections the table keeps, rounded up to a multiple of 8; a full table evicts the least recently updated, closed ones first (0-1048576, default 4096; 0: no table)");
 
 static int __init tcpscope_init(void)
 {
@@ -123,20 +140,26 @@ static int __init tcpscope_init(void)
 		       bufsize_kb);
 		return ret;
 	}
+	ret = tcpscope_conns_init(max_conns);
+	if (ret) {
+		pr_err("cannot allocate a table of %u connections\n", max_conns);
+		goto err_free_ring;
+	}
 	ret = tcpscope_pernet_init();
 	if (ret)
-		goto err_free_ring;
+		goto err_free_conns;
 	ret = tcpscope_debugfs_init();
 	if (ret)
 		goto err_unregister_pernet;
 	ret = tcpscope_hooks_attach();
 	if (ret)
 		goto err_remove_debugfs;
-	ret = tcpscope_packets_init(packets);
+	ret = tcpscope_packets_init(packets, max_conns);
 	if (ret)
 		goto err_detach_hooks;
-	pr_info("loaded: bufsize_kb=%u overwrite=%u wakeup_ms=%u packets=%s\n",
-		bufsize_kb, overwrite, wakeup_ms, packets_names[packets]);
+	pr_info("loaded: bufsize_kb=%u overwrite=%u wakeup_ms=%u packets=%s max_conns=%u\n",
+		bufsize_kb, overwrite, wakeup_ms, packets_names[packets],
+		max_conns);
 	return 0;
 
 err_detach_hooks:
@@ -145,6 +168,8 @@ err_remove_debugfs:
 	tcpscope_debugfs_exit();
 err_unregister_pernet:
 	tcpscope_pernet_exit();
+err_free_conns:
+	tcpscope_conns_exit();
 err_free_ring:
 	tcpscope_ring_exit();
 	return ret;
@@ -156,6 +181,7 @@ static void __exit tcpscope_exit(void)
 	tcpscope_hooks_detach();
 	tcpscope_debugfs_exit();
 	tcpscope_pernet_exit();
+	tcpscope_conns_exit();
 	tcpscope_ring_exit();
 	pr_info("unloaded\n");
 }

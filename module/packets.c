@@ -21,8 +21,8 @@
  *     tx: from a full socket in ESTABLISHED that has neither sent nor
  *         received a byte of data and of which the peer has acknowledged
  *         only the SYN (bytes_acked == 1; a passive opener never counts its
- *         SYN there) - the ACK of the SYN-ACK, again for a retransmitted
- *         SYN-ACK;
+ *         SYN there), or only the SYN and its Fast Open data - the ACK of
+ *         the SYN-ACK, again for a retransmitted SYN-ACK;
  *     rx: for a request socket (NEW_SYN_RECV), a Fast Open child in
  *         SYN_RECV, or a passive opener's socket in ESTABLISHED before any
  *         data (bytes_acked, bytes_sent and bytes_received 0);
@@ -34,6 +34,10 @@
  *         ack == write_seq, a timewait socket with ack == tw_snd_nxt.
  * An ACK that carries data, or whose ACK of the FIN rides on the peer's own
  * FIN, is therefore only recorded for its other flags.
+ *
+ * The hooks also feed the connection table (module/conns.c), whatever
+ * packets= says: every SYN, and each ACK that may complete a handshake.
+ * With packets=off and max_conns=0 they are not registered at all.
  */
 
 #include <linux/ip.h>
@@ -56,12 +60,14 @@
 #include <net/tcp.h>
 #include <net/tcp_states.h>
 
+#include "conns.h"
 #include "hooks.h"
 #include "packets.h"
 #include "pernet.h"
 #include "ring.h"
 
 static enum tcpscope_packets_mode packets_mode;
+static bool conns_on;
 
 enum parse_result {
 	PKT_TCP,	/* a TCP segment, parsed */
@@ -269,21 +275,37 @@ static u64 packet_conn_id(const struct sock *sk)
 	return sk ? tcpscope_sock_id(sk) : 0;
 }
 
-/* packets=control, for an ACK without SYN, FIN, RST or payload. */
-static bool tx_control_ack(const struct sock *sk)
+/*
+ * An active opener's socket that may not have sent its handshake's final
+ * ACK yet: in ESTABLISHED, nothing received, and the peer has acknowledged
+ * only the SYN (bytes_acked == 1; a passive opener never counts its SYN
+ * there), or only the SYN and its Fast Open data, with no data sent since.
+ */
+static bool tx_before_final_ack(const struct sock *sk)
 {
 	const struct tcp_sock *tp;
 
+	if (!sk_fullsock(sk) || READ_ONCE(sk->sk_state) != TCP_ESTABLISHED)
+		return false;
+	tp = tcp_sk(sk);
+	if (READ_ONCE(tp->bytes_received))
+		return false;
+	if (tp->syn_data_acked)
+		return READ_ONCE(tp->data_segs_out) <= 1;
+	return READ_ONCE(tp->bytes_acked) == 1;
+}
+
+/* packets=control, for an ACK without SYN, FIN, RST or payload. */
+static bool tx_control_ack(const struct sock *sk)
+{
 	if (sk->sk_state == TCP_TIME_WAIT)
 		return inet_twsk(sk)->tw_substate == TCP_TIME_WAIT;
 	if (!sk_fullsock(sk))
 		return false;
 	if (sock_flag(sk, SOCK_DONE))
 		return true;	/* the peer's FIN arrived: this acks it */
-	tp = tcp_sk(sk);
-	return READ_ONCE(sk->sk_state) == TCP_ESTABLISHED &&
-	       READ_ONCE(tp->bytes_acked) == 1 && !READ_ONCE(tp->bytes_sent) &&
-	       !READ_ONCE(tp->bytes_received);
+	return tx_before_final_ack(sk) &&
+	       (!READ_ONCE(tcp_sk(sk)->bytes_sent) || tcp_sk(sk)->syn_data_acked);
 }
 
 static bool rx_control_ack(const struct sock *sk, u32 ack)
@@ -332,6 +354,35 @@ static bool control_wanted(const struct tcpscope_packet_rec *r,
 	return tx ? tx_control_ack(sk) : rx_control_ack(sk, r->ack);
 }
 
+/*
+ * Might this segment (ACK, no SYN) complete a handshake? tx: see
+ * tx_before_final_ack(); rx: for a request socket, or a Fast Open child.
+ * The table decides from there.
+ */
+static bool handshake_ack_maybe(const struct sock *sk, bool tx)
+{
+	if (tx)
+		return tx_before_final_ack(sk);
+	return sk->sk_state == TCP_NEW_SYN_RECV ||
+	       (sk_fullsock(sk) && READ_ONCE(sk->sk_state) == TCP_SYN_RECV);
+}
+
+static void packet_record(struct tcpscope_packet_rec *r, const struct sock *sk,
+			  const struct net *net, bool tx)
+{
+	r->hdr.kind = TCPSCOPE_KIND_PACKET;
+	r->hdr.size = sizeof(*r);
+	r->hdr.conn_id = packet_conn_id(sk);
+	r->hdr.netns = net->ns.inum;
+	tcpscope_ring_write(&r->hdr);
+	tcpscope_pernet_count_packet(net, tx ? TCPSCOPE_PKT_TX : TCPSCOPE_PKT_RX);
+}
+
+/*
+ * The socket is looked up for the segments that packets= may record; the
+ * table makes do with the one the skb already has (the sender's, or the
+ * one early demux found).
+ */
 static unsigned int packets_hook(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
@@ -340,7 +391,7 @@ static unsigned int packets_hook(void *priv, struct sk_buff *skb,
 	enum parse_result res;
 	struct pkt_pos pos;
 	struct sock *sk;
-	bool ref;
+	bool ref, lookup;
 
 	memset(&r, 0, sizeof(r));
 	if (state->pf == NFPROTO_IPV4)
@@ -355,20 +406,24 @@ static unsigned int packets_hook(void *priv, struct sk_buff *skb,
 		tcpscope_pernet_count_packet(state->net, TCPSCOPE_PKT_BAD);
 		return NF_ACCEPT;
 	}
-	if (packets_mode == TCPSCOPE_PACKETS_CONTROL && !control_maybe(&r))
-		return NF_ACCEPT;
+	r.dir = tx ? TCPSCOPE_DIR_TX : TCPSCOPE_DIR_RX;
+	if (conns_on && (r.flags & TCPSCOPE_TCP_SYN))
+		tcpscope_conns_segment(state->net, &r);
 
-	sk = packet_sock(skb, state, &r, tx, &ref);
-	if (packets_mode == TCPSCOPE_PACKETS_ALL || control_wanted(&r, sk, tx)) {
-		r.hdr.kind = TCPSCOPE_KIND_PACKET;
-		r.hdr.size = sizeof(r);
-		r.hdr.conn_id = packet_conn_id(sk);
-		r.hdr.netns = state->net->ns.inum;
-		r.dir = tx ? TCPSCOPE_DIR_TX : TCPSCOPE_DIR_RX;
-		tcpscope_ring_write(&r.hdr);
-		tcpscope_pernet_count_packet(state->net, tx ? TCPSCOPE_PKT_TX :
-							      TCPSCOPE_PKT_RX);
+	lookup = packets_mode == TCPSCOPE_PACKETS_ALL ||
+		 (packets_mode == TCPSCOPE_PACKETS_CONTROL && control_maybe(&r));
+	if (lookup) {
+		sk = packet_sock(skb, state, &r, tx, &ref);
+	} else {
+		sk = skb->sk && sock_is_tcp_conn(skb->sk) ? skb->sk : NULL;
+		ref = false;
 	}
+	if (conns_on && sk && (r.flags & (TCPSCOPE_TCP_SYN | TCPSCOPE_TCP_ACK)) ==
+	    TCPSCOPE_TCP_ACK && handshake_ack_maybe(sk, tx))
+		tcpscope_conns_segment(state->net, &r);
+	if (lookup && (packets_mode == TCPSCOPE_PACKETS_ALL ||
+		       control_wanted(&r, sk, tx)))
+		packet_record(&r, sk, state->net, tx);
 	if (sk && ref)
 		sock_gen_put(sk);
 	return NF_ACCEPT;
@@ -422,17 +477,21 @@ static struct pernet_operations packets_net_ops = {
 static bool packets_registered;
 
 /**
- * tcpscope_packets_init() - start recording segments
- * @mode: what to record; TCPSCOPE_PACKETS_OFF registers nothing
+ * tcpscope_packets_init() - start watching segments
+ * @mode: what to record
+ * @conns: feed the connection table too
+ *
+ * With TCPSCOPE_PACKETS_OFF and no table, registers nothing.
  *
  * Return: 0 or a negative errno.
  */
-int tcpscope_packets_init(enum tcpscope_packets_mode mode)
+int tcpscope_packets_init(enum tcpscope_packets_mode mode, bool conns)
 {
 	int ret;
 
 	packets_mode = mode;
-	if (mode == TCPSCOPE_PACKETS_OFF)
+	conns_on = conns;
+	if (mode == TCPSCOPE_PACKETS_OFF && !conns)
 		return 0;
 	ret = register_pernet_subsys(&packets_net_ops);
 	if (ret) {

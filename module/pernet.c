@@ -25,6 +25,9 @@
 struct pernet_counters {
 	u64 trans[NSTATES][NSTATES];
 	u64 packets[TCPSCOPE_PKT_NR];
+	u64 handshakes;		/* timed: the SYN and the final ACK seen */
+	u64 handshake_ns;	/* their sum */
+	u64 handshake_max_ns;	/* this CPU's longest */
 };
 
 struct tcpscope_net {
@@ -68,6 +71,27 @@ void tcpscope_pernet_count_packet(const struct net *net,
 
 	if (likely(counters))
 		this_cpu_inc(counters->packets[what]);
+}
+
+/**
+ * tcpscope_pernet_handshake() - a handshake completed, SYN to final ACK
+ * @net: its namespace
+ * @ns: how long it took
+ *
+ * Called with interrupts off (under a conns bucket lock), under RCU.
+ */
+void tcpscope_pernet_handshake(const struct net *net, u64 ns)
+{
+	struct pernet_counters __percpu *counters = net_counters(net);
+	struct pernet_counters *c;
+
+	if (unlikely(!counters))
+		return;
+	c = this_cpu_ptr(counters);
+	c->handshakes++;
+	c->handshake_ns += ns;
+	if (ns > c->handshake_max_ns)
+		c->handshake_max_ns = ns;
 }
 
 static const char * const packet_counter_names[TCPSCOPE_PKT_NR] = {
@@ -115,6 +139,24 @@ static void show_transitions(struct seq_file *m, struct tcpscope_net *tn)
 	}
 }
 
+/* Mean and max over the handshakes timed in this namespace, in us. */
+static void show_latency(struct seq_file *m, struct tcpscope_net *tn)
+{
+	u64 n = 0, sum = 0, max = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct pernet_counters *c = per_cpu_ptr(tn->counters, cpu);
+
+		n += READ_ONCE(c->handshakes);
+		sum += READ_ONCE(c->handshake_ns);
+		max = max_t(u64, max, READ_ONCE(c->handshake_max_ns));
+	}
+	seq_printf(m, "handshake latency count %llu mean_us %llu max_us %llu\n",
+		   n, n ? div_u64(div64_u64(sum, n), NSEC_PER_USEC) : 0,
+		   div_u64(max, NSEC_PER_USEC));
+}
+
 /*
  * What the transitions add up to. A close by reset is a connection that
  * went to CLOSE from a state that a FIN exchange never ends in: an RST
@@ -139,6 +181,7 @@ static void show_summary(struct seq_file *m, struct tcpscope_net *tn)
 		   trans_sum(tn, TCP_ESTABLISHED, TCP_FIN_WAIT1),
 		   trans_sum(tn, TCP_ESTABLISHED, TCP_CLOSE_WAIT),
 		   trans_sum(tn, TCP_FIN_WAIT1, TCP_CLOSING), resets);
+	show_latency(m, tn);
 	seq_printf(m, "timewait entered %llu finished %llu\n",
 		   trans_sum(tn, TCP_FIN_WAIT2, TCP_TIME_WAIT) +
 		   trans_sum(tn, TCP_CLOSING, TCP_TIME_WAIT),

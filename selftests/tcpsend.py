@@ -12,6 +12,9 @@
 # Segments are paced (5 ms apart) so that tcpdump, slow under emulation,
 # drops none.
 # Prints "sent <n> bad 3".
+#
+# tcpsend.py --syn ADDR PORT COUNT SEED: COUNT SYNs, each from another
+# source port (a SYN flood from one address), unpaced. Prints "sent <n>".
 
 import random
 import socket
@@ -47,13 +50,28 @@ def segment(rnd, sport, dport):
                        0, rnd.randrange(1 << 16)) + opts + payload
 
 
+def syn_flood(sock, dest, port, count, rnd):
+    for sport in rnd.sample(range(1024, 65536), count):
+        sock.sendto(struct.pack('!HHIIHHHH', sport, port,
+                                rnd.randrange(1 << 32), 0, 5 << 12 | 0x02,
+                                64240, 0, 0), dest)
+    print('sent %d' % count)
+
+
 def main():
-    addr, port, count, seed = sys.argv[1], int(sys.argv[2]), \
-        int(sys.argv[3]), int(sys.argv[4])
+    args = sys.argv[1:]
+    flood = args[:1] == ['--syn']
+    if flood:
+        args = args[1:]
+    addr, port, count, seed = args[0], int(args[1]), int(args[2]), \
+        int(args[3])
     rnd = random.Random(seed)
     family = socket.AF_INET6 if ':' in addr else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_TCP)
     dest = (addr, 0, 0, 0) if family == socket.AF_INET6 else (addr, 0)
+    if flood:
+        syn_flood(sock, dest, port, count, rnd)
+        return
     sport = 40000 + rnd.randrange(1000)
     for _ in range(count):
         sock.sendto(segment(rnd, sport, port), dest)
