@@ -15,6 +15,7 @@
 #include <linux/timekeeping.h>
 
 #include "format.h"
+#include "tcptext.h"
 
 #define STATE_NAME(s)	{ #s, sizeof(#s) - 1 }
 
@@ -164,13 +165,7 @@ static char *put_reset(char *p, const struct tcpscope_reset_rec *r)
 	return p;
 }
 
-/* Text being appended to a buffer, never beyond its end. */
-struct text {
-	char *buf;
-	size_t size;
-	size_t len;
-};
-
+/* tcptext.h's printf. */
 static __printf(2, 3) void tput(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
@@ -178,251 +173,6 @@ static __printf(2, 3) void tput(struct text *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	t->len += vscnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
 	va_end(ap);
-}
-
-static u32 get_be16(const u8 *p)
-{
-	return p[0] << 8 | p[1];
-}
-
-static u32 get_be32(const u8 *p)
-{
-	return (u32)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
-}
-
-static void tput_hex(struct text *t, const u8 *p, unsigned int n)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		tput(t, "%02x", p[i]);
-}
-
-/* TCP option kinds tcpdump names (print-tcp.c tcp_option_values). */
-static const char *tcp_option_name(unsigned int kind)
-{
-	switch (kind) {
-	case 0:		return "eol";
-	case 1:		return "nop";
-	case 2:		return "mss";
-	case 3:		return "wscale";
-	case 4:		return "sackOK";
-	case 5:		return "sack";
-	case 6:		return "echo";
-	case 7:		return "echoreply";
-	case 8:		return "TS";
-	case 11:	return "cc";
-	case 12:	return "ccnew";
-	case 13:	return "";	/* sic */
-	case 19:	return "md5";
-	case 20:	return "scps";
-	case 28:	return "uto";
-	case 29:	return "tcp-ao";
-	case 30:	return "mptcp";
-	case 34:	return "tfo";
-	case 254:	return "exp";
-	}
-	return NULL;
-}
-
-static void put_tfo(struct text *t, const u8 *p, unsigned int n, bool exp)
-{
-	if (exp)
-		tput(t, "tfo");
-	if (!n) {
-		tput(t, " cookiereq");
-	} else if (n % 2 || n < 4 || n > 16) {
-		tput(t, " (invalid)");
-	} else {
-		tput(t, " cookie ");
-		tput_hex(t, p, n);
-	}
-}
-
-/*
- * The TCP options as tcpdump 4.99 prints them, quirks included: an option
- * whose length disagrees with its kind gets "[len N]" and the parse goes
- * on after the bytes the kind defines; a length that does not fit ends
- * the list with "[bad opt]", or " [|tcp]" where tcpdump would need a
- * length byte from a payload there is not (and tcpdump then prints
- * nothing more). MPTCP options are printed as hex, where tcpdump decodes
- * them.
- * Return: false after "[bad opt]".
- */
-static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
-			    u32 paylen)
-{
-	unsigned int opt, len, datalen, i, v;
-	char ch = 0;
-
-	tput(t, ", options [");
-	while (hlen) {
-		if (ch)
-			tput(t, "%c", ch);
-		opt = *cp++;
-		if (opt == 0 || opt == 1) {
-			len = 1;
-		} else {
-			/* tcpdump reads the length from the payload, if any */
-			if (hlen < 2 && !paylen)
-				goto trunc;
-			if (hlen < 2)
-				goto bad;
-			len = *cp++;
-			if (len < 2 || len > hlen)
-				goto bad;
-			hlen--;
-		}
-		hlen--;
-		datalen = 0;
-		if (tcp_option_name(opt))
-			tput(t, "%s", tcp_option_name(opt));
-		else
-			tput(t, "unknown-%u", opt);
-		switch (opt) {
-		case 2:
-			datalen = 2;
-			if (datalen > hlen)
-				goto bad;
-			tput(t, " %u", get_be16(cp));
-			break;
-		case 3:
-			datalen = 1;
-			if (datalen > hlen)
-				goto bad;
-			tput(t, " %u", cp[0]);
-			break;
-		case 5:
-			datalen = len - 2;
-			if (datalen % 8) {
-				tput(t, " invalid sack");
-				break;
-			}
-			tput(t, " %u ", datalen / 8);
-			for (i = 0; i < datalen; i += 8)
-				tput(t, "{%u:%u}", get_be32(cp + i),
-				     get_be32(cp + i + 4));
-			break;
-		case 6:
-		case 7:
-		case 11:
-		case 12:
-		case 13:
-			datalen = 4;
-			if (datalen > hlen)
-				goto bad;
-			tput(t, " %u", get_be32(cp));
-			break;
-		case 8:
-			datalen = 8;
-			if (datalen > hlen)
-				goto bad;
-			tput(t, " val %u ecr %u", get_be32(cp), get_be32(cp + 4));
-			break;
-		case 19:
-			datalen = 16;
-			if (datalen > hlen)
-				goto bad;
-			tput(t, " shared secret not supplied with -M, can't check - ");
-			tput_hex(t, cp, datalen);
-			break;
-		case 20:
-			datalen = 2;
-			if (datalen > hlen)
-				goto bad;
-			tput(t, " cap %02x id %u", cp[0], cp[1]);
-			break;
-		case 28:
-			datalen = 2;
-			if (datalen > hlen)
-				goto bad;
-			v = get_be16(cp);
-			tput(t, " 0x%x", v);
-			tput(t, " %u", v & 1 ? (v >> 1) * 60 : v >> 1);
-			break;
-		case 29:
-			datalen = len - 2;
-			if (datalen < 2) {
-				tput(t, " (invalid)");
-				break;
-			}
-			tput(t, " keyid %u rnextkeyid %u", cp[0], cp[1]);
-			if (datalen > 2) {
-				tput(t, " mac 0x");
-				tput_hex(t, cp + 2, datalen - 2);
-			}
-			break;
-		case 34:
-			datalen = len - 2;
-			tput(t, " ");
-			put_tfo(t, cp, datalen, false);
-			break;
-		case 254:
-			datalen = len - 2;
-			if (datalen < 2)
-				goto bad;
-			v = get_be16(cp);
-			tput(t, "-");
-			if (v == 0xf989)
-				put_tfo(t, cp + 2, datalen - 2, true);
-			else
-				tput(t, "%04x", v);
-			break;
-		case 0:
-		case 1:
-		case 4:
-			break;
-		default:	/* mptcp included: tcpdump decodes it further */
-			datalen = len - 2;
-			if (datalen)
-				tput(t, " 0x");
-			tput_hex(t, cp, datalen);
-			break;
-		}
-		cp += datalen;
-		hlen -= datalen;
-		datalen += opt == 0 || opt == 1 ? 1 : 2;
-		if (datalen != len)
-			tput(t, "[len %u]", len);
-		ch = ',';
-		if (opt == 0)
-			break;
-	}
-	tput(t, "]");
-	return true;
-bad:
-	tput(t, "[bad opt]");
-	if (ch)
-		tput(t, "]");
-	return false;
-trunc:
-	tput(t, " [|tcp]");
-	return false;
-}
-
-/* TCP flags as tcpdump prints them, in its order: F S R P . U E W. */
-static void put_tcp_flags(struct text *t, unsigned int flags)
-{
-	static const struct {
-		unsigned int bit;
-		char c;
-	} names[] = {
-		{ TCPSCOPE_TCP_FIN, 'F' }, { TCPSCOPE_TCP_SYN, 'S' },
-		{ TCPSCOPE_TCP_RST, 'R' }, { TCPSCOPE_TCP_PSH, 'P' },
-		{ TCPSCOPE_TCP_ACK, '.' }, { TCPSCOPE_TCP_URG, 'U' },
-		{ TCPSCOPE_TCP_ECE, 'E' }, { TCPSCOPE_TCP_CWR, 'W' },
-	};
-	bool any = false;
-	int i;
-
-	tput(t, "Flags [");
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		if (flags & names[i].bit) {
-			tput(t, "%c", names[i].c);
-			any = true;
-		}
-	}
-	tput(t, "%s]", any ? "" : "none");
 }
 
 /*
@@ -433,31 +183,14 @@ static size_t format_packet(const struct tcpscope_packet_rec *r, char *buf,
 			    size_t size)
 {
 	struct text t = { .buf = buf, .size = size };
-	char src[56], dst[56];
-	unsigned int optlen = min_t(unsigned int, r->optlen,
-				    TCPSCOPE_TCP_OPT_MAX);
+	char src[TCPSCOPE_ENDPOINT_MAX], dst[TCPSCOPE_ENDPOINT_MAX];
 
 	*tcpscope_put_endpoint(src, r->family, r->saddr, r->sport) = '\0';
 	*tcpscope_put_endpoint(dst, r->family, r->daddr, r->dport) = '\0';
 	tput(&t, "%s %s > %s ", r->dir == TCPSCOPE_DIR_TX ? "tx" : "rx", src,
 	     dst);
-	put_tcp_flags(&t, r->flags);
-	if (r->len ||
-	    r->flags & (TCPSCOPE_TCP_SYN | TCPSCOPE_TCP_FIN | TCPSCOPE_TCP_RST)) {
-		tput(&t, ", seq %u", r->seq);
-		if (r->len)
-			tput(&t, ":%u", r->seq + r->len);
-	}
-	if (r->flags & TCPSCOPE_TCP_ACK)
-		tput(&t, ", ack %u", r->ack);
-	tput(&t, ", win %u", r->win);
-	if (r->flags & TCPSCOPE_TCP_URG)
-		tput(&t, ", urg %u", r->urg);
-	if (optlen && !put_tcp_options(&t, r->opts, optlen, r->len)) {
-		tput(&t, "\n");
-		return t.len;
-	}
-	tput(&t, ", length %u\n", r->len);
+	tput_tcp(&t, r);
+	tput(&t, "\n");
 	return t.len;
 }
 

@@ -29,6 +29,11 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+typedef __u8 u8;
+typedef __u32 u32;
+
+#include "../include/tcptext.h"
+
 #define DEFAULT_FILE	"/sys/kernel/debug/tcpscope/events_raw"
 #define REC_MAX		4096
 
@@ -159,14 +164,8 @@ static void print_reset(const struct tcpscope_reset_rec *r)
 	printf("\n");
 }
 
-/* Text being appended to a buffer, never beyond its end. */
-struct text {
-	char *buf;
-	size_t size;
-	size_t len;
-};
-
-static void put(struct text *t, const char *fmt, ...)
+/* tcptext.h's printf. */
+static void tput(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -181,269 +180,18 @@ static void put(struct text *t, const char *fmt, ...)
 			  t->size - t->len - 1;
 }
 
-static unsigned int get_be16(const __u8 *p)
-{
-	return p[0] << 8 | p[1];
-}
-
-static __u32 get_be32(const __u8 *p)
-{
-	return (__u32)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
-}
-
-static void put_hex(struct text *t, const __u8 *p, unsigned int n)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		put(t, "%02x", p[i]);
-}
-
-/* TCP option kinds tcpdump names (print-tcp.c tcp_option_values). */
-static const char *tcp_option_name(unsigned int kind)
-{
-	switch (kind) {
-	case 0:		return "eol";
-	case 1:		return "nop";
-	case 2:		return "mss";
-	case 3:		return "wscale";
-	case 4:		return "sackOK";
-	case 5:		return "sack";
-	case 6:		return "echo";
-	case 7:		return "echoreply";
-	case 8:		return "TS";
-	case 11:	return "cc";
-	case 12:	return "ccnew";
-	case 13:	return "";	/* sic */
-	case 19:	return "md5";
-	case 20:	return "scps";
-	case 28:	return "uto";
-	case 29:	return "tcp-ao";
-	case 30:	return "mptcp";
-	case 34:	return "tfo";
-	case 254:	return "exp";
-	}
-	return NULL;
-}
-
-static void put_tfo(struct text *t, const __u8 *p, unsigned int n, bool exp)
-{
-	if (exp)
-		put(t, "tfo");
-	if (!n) {
-		put(t, " cookiereq");
-	} else if (n % 2 || n < 4 || n > 16) {
-		put(t, " (invalid)");
-	} else {
-		put(t, " cookie ");
-		put_hex(t, p, n);
-	}
-}
-
-/* module/format.c put_tcp_options(), line for line. */
-static bool put_tcp_options(struct text *t, const __u8 *cp,
-			    unsigned int hlen, __u32 paylen)
-{
-	unsigned int opt, len, datalen, i, v;
-	char ch = 0;
-
-	put(t, ", options [");
-	while (hlen) {
-		if (ch)
-			put(t, "%c", ch);
-		opt = *cp++;
-		if (opt == 0 || opt == 1) {
-			len = 1;
-		} else {
-			/* tcpdump reads the length from the payload, if any */
-			if (hlen < 2 && !paylen)
-				goto trunc;
-			if (hlen < 2)
-				goto bad;
-			len = *cp++;
-			if (len < 2 || len > hlen)
-				goto bad;
-			hlen--;
-		}
-		hlen--;
-		datalen = 0;
-		if (tcp_option_name(opt))
-			put(t, "%s", tcp_option_name(opt));
-		else
-			put(t, "unknown-%u", opt);
-		switch (opt) {
-		case 2:
-			datalen = 2;
-			if (datalen > hlen)
-				goto bad;
-			put(t, " %u", get_be16(cp));
-			break;
-		case 3:
-			datalen = 1;
-			if (datalen > hlen)
-				goto bad;
-			put(t, " %u", cp[0]);
-			break;
-		case 5:
-			datalen = len - 2;
-			if (datalen % 8) {
-				put(t, " invalid sack");
-				break;
-			}
-			put(t, " %u ", datalen / 8);
-			for (i = 0; i < datalen; i += 8)
-				put(t, "{%u:%u}", get_be32(cp + i),
-				    get_be32(cp + i + 4));
-			break;
-		case 6:
-		case 7:
-		case 11:
-		case 12:
-		case 13:
-			datalen = 4;
-			if (datalen > hlen)
-				goto bad;
-			put(t, " %u", get_be32(cp));
-			break;
-		case 8:
-			datalen = 8;
-			if (datalen > hlen)
-				goto bad;
-			put(t, " val %u ecr %u", get_be32(cp), get_be32(cp + 4));
-			break;
-		case 19:
-			datalen = 16;
-			if (datalen > hlen)
-				goto bad;
-			put(t, " shared secret not supplied with -M, can't check - ");
-			put_hex(t, cp, datalen);
-			break;
-		case 20:
-			datalen = 2;
-			if (datalen > hlen)
-				goto bad;
-			put(t, " cap %02x id %u", cp[0], cp[1]);
-			break;
-		case 28:
-			datalen = 2;
-			if (datalen > hlen)
-				goto bad;
-			v = get_be16(cp);
-			put(t, " 0x%x", v);
-			put(t, " %u", v & 1 ? (v >> 1) * 60 : v >> 1);
-			break;
-		case 29:
-			datalen = len - 2;
-			if (datalen < 2) {
-				put(t, " (invalid)");
-				break;
-			}
-			put(t, " keyid %u rnextkeyid %u", cp[0], cp[1]);
-			if (datalen > 2) {
-				put(t, " mac 0x");
-				put_hex(t, cp + 2, datalen - 2);
-			}
-			break;
-		case 34:
-			datalen = len - 2;
-			put(t, " ");
-			put_tfo(t, cp, datalen, false);
-			break;
-		case 254:
-			datalen = len - 2;
-			if (datalen < 2)
-				goto bad;
-			v = get_be16(cp);
-			put(t, "-");
-			if (v == 0xf989)
-				put_tfo(t, cp + 2, datalen - 2, true);
-			else
-				put(t, "%04x", v);
-			break;
-		case 0:
-		case 1:
-		case 4:
-			break;
-		default:	/* mptcp included: tcpdump decodes it further */
-			datalen = len - 2;
-			if (datalen)
-				put(t, " 0x");
-			put_hex(t, cp, datalen);
-			break;
-		}
-		cp += datalen;
-		hlen -= datalen;
-		datalen += opt == 0 || opt == 1 ? 1 : 2;
-		if (datalen != len)
-			put(t, "[len %u]", len);
-		ch = ',';
-		if (opt == 0)
-			break;
-	}
-	put(t, "]");
-	return true;
-bad:
-	put(t, "[bad opt]");
-	if (ch)
-		put(t, "]");
-	return false;
-trunc:
-	put(t, " [|tcp]");
-	return false;
-}
-
-/* TCP flags as tcpdump prints them, in its order: F S R P . U E W. */
-static void put_tcp_flags(struct text *t, unsigned int flags)
-{
-	static const struct {
-		unsigned int bit;
-		char c;
-	} names[] = {
-		{ TCPSCOPE_TCP_FIN, 'F' }, { TCPSCOPE_TCP_SYN, 'S' },
-		{ TCPSCOPE_TCP_RST, 'R' }, { TCPSCOPE_TCP_PSH, 'P' },
-		{ TCPSCOPE_TCP_ACK, '.' }, { TCPSCOPE_TCP_URG, 'U' },
-		{ TCPSCOPE_TCP_ECE, 'E' }, { TCPSCOPE_TCP_CWR, 'W' },
-	};
-	bool any = false;
-	size_t i;
-
-	put(t, "Flags [");
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		if (flags & names[i].bit) {
-			put(t, "%c", names[i].c);
-			any = true;
-		}
-	}
-	put(t, "%s]", any ? "" : "none");
-}
-
 /* module/format.c format_packet(). */
 static void print_packet(const struct tcpscope_packet_rec *r)
 {
 	char src[64], dst[64], line[1024];
 	struct text t = { .buf = line, .size = sizeof(line) };
-	unsigned int optlen = r->optlen < TCPSCOPE_TCP_OPT_MAX ? r->optlen :
-			      TCPSCOPE_TCP_OPT_MAX;
 
 	line[0] = '\0';
 	endpoint(src, r->family, r->saddr, r->sport);
 	endpoint(dst, r->family, r->daddr, r->dport);
-	put(&t, "%s %s > %s ", r->dir == TCPSCOPE_DIR_TX ? "tx" : "rx", src,
-	    dst);
-	put_tcp_flags(&t, r->flags);
-	if (r->len ||
-	    r->flags & (TCPSCOPE_TCP_SYN | TCPSCOPE_TCP_FIN | TCPSCOPE_TCP_RST)) {
-		put(&t, ", seq %u", r->seq);
-		if (r->len)
-			put(&t, ":%u", (__u32)(r->seq + r->len));
-	}
-	if (r->flags & TCPSCOPE_TCP_ACK)
-		put(&t, ", ack %u", r->ack);
-	put(&t, ", win %u", r->win);
-	if (r->flags & TCPSCOPE_TCP_URG)
-		put(&t, ", urg %u", r->urg);
-	if (!optlen || put_tcp_options(&t, r->opts, optlen, r->len))
-		put(&t, ", length %u", r->len);
+	tput(&t, "%s %s > %s ", r->dir == TCPSCOPE_DIR_TX ? "tx" : "rx", src,
+	     dst);
+	tput_tcp(&t, r);
 	printf("%s\n", line);
 }
 
