@@ -67,6 +67,7 @@ struct conn_key {
 struct conn {
 	struct conn_key key;
 	u64 id;
+	u64 id2;		/* a second child for the connection (racing ACKs) */
 	u64 t_syn;
 	u64 t_synack;
 	u64 t_ack;
@@ -173,6 +174,17 @@ static void conn_reset(struct conn *c)
 	c->used = 1;
 }
 
+/* Forget what the state hooks told, keep what the segments did. */
+static void conn_forget_states(struct conn *c)
+{
+	c->id = 0;
+	c->state = 0;
+	c->t_state = 0;
+	c->closed = 0;
+	c->npath = 0;
+	memset(c->in_state, 0, sizeof(c->in_state));
+}
+
 /* Move @c to @state at @now, adding the time spent in the state it left. */
 static void conn_enter(struct conn *c, int state, u64 now)
 {
@@ -200,6 +212,48 @@ static bool starts_conn(int oldstate, int newstate)
 	       (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV);
 }
 
+/* A child that died in SYN_RECV, its only state: a duplicate. */
+static bool died_as_duplicate(const struct conn *c)
+{
+	return c->closed && c->npath == 1 && c->path[0] == TCP_SYN_RECV;
+}
+
+/*
+ * A transition of a socket other than the entry's: whether the entry now
+ * follows it. Yes for a new connection on the 4-tuple once the old one is
+ * gone (or the entry has none yet). Two racing ACKs can make the kernel
+ * create two children for one connection, announce both, and destroy the
+ * loser in SYN_RECV: the entry follows whichever child lives on.
+ * Anything else (the old timewait socket ending after its port was
+ * reused) is left out.
+ */
+static bool conn_adopt(struct conn *c, const struct tcpscope_state_rec *r)
+{
+	if (starts_conn(r->oldstate, r->newstate)) {
+		if (died_as_duplicate(c)) {
+			conn_forget_states(c);
+			return true;
+		}
+		if (c->closed || c->state == TCP_TIME_WAIT) {
+			conn_reset(c);
+			return true;
+		}
+		if (!c->id && !c->state)
+			return true;	/* the entry a SYN made */
+		if (c->state == TCP_SYN_RECV)
+			c->id2 = r->hdr.conn_id;
+		return false;
+	}
+	if (r->oldstate != TCP_SYN_RECV ||
+	    !(died_as_duplicate(c) ||
+	      (r->hdr.conn_id == c->id2 && r->newstate != TCP_CLOSE)))
+		return false;
+	c->id2 = c->id;
+	c->closed = 0;
+	c->state = TCP_SYN_RECV;
+	return true;
+}
+
 /**
  * tcpscope_conns_state() - a connection changed state
  * @r: its state record (listeners are not tracked)
@@ -223,19 +277,12 @@ void tcpscope_conns_state(const struct tcpscope_state_rec *r)
 	now = ktime_get_mono_fast_ns();
 	spin_lock_irqsave(&b->lock, flags);
 	c = bucket_find(b, &k);
-	if (!c) {
+	if (!c)
 		c = bucket_take(b, &k);
-	} else if (starts_conn(r->oldstate, r->newstate)) {
-		if (c->id != r->hdr.conn_id) {
-			/* A new connection on the 4-tuple, once the old is gone. */
-			if (c->closed || c->state == TCP_TIME_WAIT)
-				conn_reset(c);
-			else if (c->id || c->state)
-				goto out_unlock;	/* a duplicate child */
-		}
-	} else if (c->id != r->hdr.conn_id || c->state != r->oldstate) {
-		goto out_unlock;	/* an older socket's, or out of order */
-	}
+	else if (c->id != r->hdr.conn_id && !conn_adopt(c, r))
+		goto out_unlock;
+	else if (c->id == r->hdr.conn_id && c->state != r->oldstate)
+		goto out_unlock;	/* out of order */
 	c->id = r->hdr.conn_id;
 	if (r->newstate == TCP_SYN_SENT)
 		c->role = ROLE_ACTIVE;
@@ -264,7 +311,7 @@ static void seg_syn(struct conn *c, const struct tcpscope_packet_rec *r,
 		return;		/* retransmitted */
 	if (c->t_syn) {
 		/* A SYN inside a live connection does not start one. */
-		if (!c->closed && c->state != TCP_TIME_WAIT)
+		if (!c->closed && c->state && c->state != TCP_TIME_WAIT)
 			return;
 		conn_reset(c);
 	} else if (c->closed) {

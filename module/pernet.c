@@ -177,11 +177,11 @@ static void show_summary(struct seq_file *m, struct tcpscope_net *tn)
 		   trans_sum(tn, TCP_SYN_RECV, TCP_ESTABLISHED),
 		   trans_sum(tn, TCP_SYN_SENT, TCP_CLOSE) +
 		   trans_sum(tn, TCP_SYN_RECV, TCP_CLOSE));
+	show_latency(m, tn);
 	seq_printf(m, "closes active %llu passive %llu simultaneous %llu reset %llu\n",
 		   trans_sum(tn, TCP_ESTABLISHED, TCP_FIN_WAIT1),
 		   trans_sum(tn, TCP_ESTABLISHED, TCP_CLOSE_WAIT),
 		   trans_sum(tn, TCP_FIN_WAIT1, TCP_CLOSING), resets);
-	show_latency(m, tn);
 	seq_printf(m, "timewait entered %llu finished %llu\n",
 		   trans_sum(tn, TCP_FIN_WAIT2, TCP_TIME_WAIT) +
 		   trans_sum(tn, TCP_CLOSING, TCP_TIME_WAIT),
