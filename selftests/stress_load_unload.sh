@@ -10,8 +10,9 @@
 # also: the lines read = read, no duplicates, all well formed), resume the
 # churn, rmmod (must succeed: the readers are gone).
 # At the end: the churn made progress in every round, no tcpscope state is
-# left, no kernel warnings. TCPSCOPE_STRESS_SECONDS (400) caps the time
-# spent in rounds; at least 10 rounds must run.
+# left, no kernel warnings. TCPSCOPE_STRESS_SECONDS caps the time spent in
+# rounds: at most, and by default, 60 % of TCPSCOPE_TEST_TIMEOUT (run_all.sh's
+# limit for the whole test, 300 s by default); at least 10 rounds must run.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +20,10 @@ require_env
 ROUNDS=${TCPSCOPE_STRESS_ROUNDS:-50}
 # Rounds stop early after this many seconds (a slow or busy emulator);
 # the test still needs MIN_ROUNDS rounds to pass.
-MAX_S=${TCPSCOPE_STRESS_SECONDS:-400}
+# At most 60 % of run_all.sh's limit for the whole test.
+CAP_S=$((${TCPSCOPE_TEST_TIMEOUT:-300} * 6 / 10))
+MAX_S=${TCPSCOPE_STRESS_SECONDS:-$CAP_S}
+[ "$MAX_S" -le "$CAP_S" ] || MAX_S=$CAP_S
 MIN_ROUNDS=$((ROUNDS < 10 ? ROUNDS : 10))
 # Seconds the readers read in each round.
 READ_S=${TCPSCOPE_STRESS_READ_S:-0.2}
