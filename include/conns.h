@@ -11,11 +11,13 @@
 
 struct dentry;
 struct net;
+struct sock;
 
 int tcpscope_conns_init(unsigned int max_conns);
 void tcpscope_conns_exit(void);
 void tcpscope_conns_debugfs(struct dentry *dir);
-void tcpscope_conns_state(const struct tcpscope_state_rec *r);
+void tcpscope_conns_state(const struct tcpscope_state_rec *r,
+			  const struct sock *sk);
 void tcpscope_conns_segment(const struct net *net,
 			    const struct tcpscope_packet_rec *r);
 

@@ -28,6 +28,7 @@
 #include <linux/timekeeping.h>
 #include <linux/vmalloc.h>
 #include <net/ipv6.h>
+#include <net/tcp.h>
 #include <net/tcp_states.h>
 
 #include "conns.h"
@@ -254,13 +255,40 @@ static bool conn_adopt(struct conn *c, const struct tcpscope_state_rec *r)
 	return true;
 }
 
+static enum conn_check check(u32 got, u32 isn, u32 data)
+{
+	return got == isn + 1 || (data && got == isn + 1 + data) ?
+	       CHECK_OK : CHECK_BAD;
+}
+
+/*
+ * The passive opener's socket accepted the handshake's final ACK. The
+ * netfilter hooks look up only some received segments, so they may have
+ * missed that ACK (over loopback, where early demux does not run, or when
+ * it carries data): then the socket says what was acknowledged, snd_una,
+ * which the kernel checked against its ISN + 1.
+ */
+static void conn_accepted(struct conn *c, const struct sock *sk, u64 now)
+{
+	if (!c->t_synack || c->t_ack)
+		return;
+	c->t_ack = now;
+	if (c->have_isn_local)
+		c->ack_check = check(READ_ONCE(tcp_sk(sk)->snd_una),
+				     c->isn_local, 0);
+	if (c->t_syn)
+		tcpscope_pernet_handshake(sock_net(sk), now - c->t_syn);
+}
+
 /**
  * tcpscope_conns_state() - a connection changed state
  * @r: its state record (listeners are not tracked)
+ * @sk: its full socket, or NULL (a timewait socket)
  *
  * Any context but NMI.
  */
-void tcpscope_conns_state(const struct tcpscope_state_rec *r)
+void tcpscope_conns_state(const struct tcpscope_state_rec *r,
+			  const struct sock *sk)
 {
 	struct conn_bucket *b;
 	struct conn_key k;
@@ -289,15 +317,11 @@ void tcpscope_conns_state(const struct tcpscope_state_rec *r)
 	else if (r->oldstate == TCP_LISTEN)
 		c->role = ROLE_PASSIVE;
 	conn_enter(c, r->newstate, now);
+	if (sk && r->oldstate == TCP_SYN_RECV && r->newstate == TCP_ESTABLISHED)
+		conn_accepted(c, sk, now);
 	c->t_used = now;
 out_unlock:
 	spin_unlock_irqrestore(&b->lock, flags);
-}
-
-static enum conn_check check(u32 got, u32 isn, u32 data)
-{
-	return got == isn + 1 || (data && got == isn + 1 + data) ?
-	       CHECK_OK : CHECK_BAD;
 }
 
 /* A SYN, @local: sent by the local end. Under the bucket lock. */

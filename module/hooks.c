@@ -118,7 +118,7 @@ static void emit_state(const struct sock *sk, int oldstate, int newstate)
 	fill_tuple(sk, &r);
 	tcpscope_ring_write(&r.hdr);
 	tcpscope_pernet_count(sock_net(sk), oldstate, newstate);
-	tcpscope_conns_state(&r);
+	tcpscope_conns_state(&r, sk);
 }
 
 /**
@@ -151,7 +151,7 @@ void tcpscope_hooks_emit_tw(const struct inet_timewait_sock *tw,
 	}
 	tcpscope_ring_write(&r.hdr);
 	tcpscope_pernet_count(twsk_net(tw), oldstate, newstate);
-	tcpscope_conns_state(&r);
+	tcpscope_conns_state(&r, NULL);
 }
 
 /* An RST @sk sent (@received false) or received; @reason may be NULL. */

@@ -93,14 +93,17 @@ else
 	ktap_test_fail "B: no transitions (in /proc or in the events stream)"
 fi
 
-# The summary lines of A add up its N connections (each side in A).
+# The summary lines of A add up its N connections (each side in A; both
+# ends time their handshake, over loopback too).
 if grep -qx "handshakes active $N passive $N failed 0" "$TMPD/proc-a" &&
    grep -qx "closes active $N passive $N simultaneous 0 reset 0" "$TMPD/proc-a" &&
    grep -qx "timewait entered $N finished 0" "$TMPD/proc-a" &&
-   grep -qx "handshakes active 0 passive 0 failed 0" "$TMPD/proc-b"; then
+   grep -qE "^handshake latency count $((2 * N)) mean_us [0-9]+ max_us [0-9]+\$" "$TMPD/proc-a" &&
+   grep -qx "handshakes active 0 passive 0 failed 0" "$TMPD/proc-b" &&
+   grep -qx "handshake latency count 0 mean_us 0 max_us 0" "$TMPD/proc-b"; then
 	ktap_test_pass "A: summary lines add up $N connections; B: zeros"
 else
-	ktap_print_msg "$(grep -E '^(handshakes|closes|timewait) ' "$TMPD/proc-a" "$TMPD/proc-b")"
+	ktap_print_msg "$(grep -E '^(handshake|closes|timewait) ' "$TMPD/proc-a" "$TMPD/proc-b")"
 	ktap_test_fail "A: summary lines add up $N connections; B: zeros"
 fi
 
@@ -111,7 +114,7 @@ else
 fi
 
 # Every line is one of the documented kinds.
-RE_SUMMARY='^(handshakes active [0-9]+ passive [0-9]+ failed [0-9]+|closes active [0-9]+ passive [0-9]+ simultaneous [0-9]+ reset [0-9]+|timewait entered [0-9]+ finished [0-9]+)$'
+RE_SUMMARY='^(handshakes active [0-9]+ passive [0-9]+ failed [0-9]+|handshake latency count [0-9]+ mean_us [0-9]+ max_us [0-9]+|closes active [0-9]+ passive [0-9]+ simultaneous [0-9]+ reset [0-9]+|timewait entered [0-9]+ finished [0-9]+)$'
 bad=$(cat "$TMPD/proc-a" "$TMPD/proc-b" | grep -Ev "^# tcpscope ns=[0-9]+\$|$RE_TRANS|$RE_SUMMARY|^sockets $RE_STATE [0-9]+\$|^packets (tx|rx|bad) [0-9]+\$|^lost [0-9]+\$")
 if [ -z "$bad" ]; then
 	ktap_test_pass "/proc/net/tcpscope lines match the contract"
