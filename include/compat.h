@@ -9,6 +9,7 @@
 
 #include <linux/version.h>
 #include <linux/timer.h>
+#include <net/tcp.h>
 #include <net/tcp_states.h>
 
 /* 6.2 renamed del_timer_sync() to timer_delete_sync(). */
@@ -56,5 +57,19 @@ static inline const char *compat_rst_reason_name(enum sk_rst_reason reason)
 	return "UNKNOWN";
 }
 #endif
+
+/*
+ * 6.10 moved the ISN a SYN gets when it reuses a TIME_WAIT connection
+ * from the skb's control block to a per-CPU variable. Valid while the
+ * SYN is being processed, in tcp_conn_request().
+ */
+static inline u32 compat_tw_isn(const struct sk_buff *skb)
+{
+#if KERNEL_VERSION(6, 10, 0) > LINUX_VERSION_CODE
+	return TCP_SKB_CB(skb)->tcp_tw_isn;
+#else
+	return __this_cpu_read(tcp_tw_isn);
+#endif
+}
 
 #endif /* _TCPSCOPE_COMPAT_H */

@@ -29,6 +29,7 @@ struct tcpscope_item {
 		struct tcpscope_state_rec state;
 		struct tcpscope_reset_rec reset;
 		struct tcpscope_packet_rec packet;
+		struct tcpscope_listen_rec listen;
 		u8 bytes[TCPSCOPE_REC_MAX];
 	} rec;
 };

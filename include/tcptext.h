@@ -288,4 +288,57 @@ static void tput_tcp(struct text *t, const struct tcpscope_packet_rec *r)
 	tput(t, ", length %u", r->len);
 }
 
+static const char *listen_cause_name(unsigned int cause)
+{
+	static const char * const names[] = {
+		[TCPSCOPE_LISTEN_SYN]		= "syn",
+		[TCPSCOPE_LISTEN_SYNACK]	= "synack",
+		[TCPSCOPE_LISTEN_SYNACK_RETRANS] = "synack-retrans",
+		[TCPSCOPE_LISTEN_CHILD]		= "child",
+		[TCPSCOPE_LISTEN_ACCEPT]	= "accept",
+		[TCPSCOPE_LISTEN_DROP]		= "drop",
+		[TCPSCOPE_LISTEN_OVERFLOW]	= "overflow",
+	};
+
+	return cause < ARRAY_SIZE(names) && names[cause] ? names[cause] : "?";
+}
+
+static const char *listen_overflow_name(unsigned int overflow)
+{
+	static const char * const names[] = {
+		[TCPSCOPE_OVERFLOW_NONE]	= "-",
+		[TCPSCOPE_OVERFLOW_SYNQ_DROP]	= "synq-drop",
+		[TCPSCOPE_OVERFLOW_SYNQ_COOKIE]	= "synq-cookie",
+		[TCPSCOPE_OVERFLOW_ACCEPTQ_SYN]	= "acceptq-syn",
+		[TCPSCOPE_OVERFLOW_ACCEPTQ_ACK]	= "acceptq-ack",
+	};
+
+	return overflow < ARRAY_SIZE(names) ? names[overflow] : "?";
+}
+
+/*
+ * A listen record after "listen ", given its two endpoints as text:
+ * "<local> synq D/L acceptq D/L <cause>[ <overflow>][ retry N after_us N]
+ * [ cookie][ timeout][ peer <peer>][ synflood]"
+ */
+static void tput_listen(struct text *t, const struct tcpscope_listen_rec *r,
+			const char *local, const char *peer)
+{
+	tput(t, "%s synq %u/%u acceptq %u/%u %s", local, r->synq, r->synq_max,
+	     r->acceptq, r->acceptq_max, listen_cause_name(r->cause));
+	if (r->cause == TCPSCOPE_LISTEN_OVERFLOW)
+		tput(t, " %s", listen_overflow_name(r->overflow));
+	if (r->cause == TCPSCOPE_LISTEN_SYNACK_RETRANS)
+		tput(t, " retry %u after_us %llu", r->retrans,
+		     (unsigned long long)r->since_us);
+	if (r->flags & TCPSCOPE_LISTEN_F_COOKIE)
+		tput(t, " cookie");
+	if (r->flags & TCPSCOPE_LISTEN_F_TIMEOUT)
+		tput(t, " timeout");
+	if (r->dport)
+		tput(t, " peer %s", peer);
+	if (r->flags & TCPSCOPE_LISTEN_F_FLOOD)
+		tput(t, " synflood");
+}
+
 #endif /* _TCPSCOPE_TCPTEXT_H */

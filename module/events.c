@@ -23,6 +23,7 @@
 #include <linux/uaccess.h>
 
 #include "conns.h"
+#include "listeners.h"
 #include "events.h"
 #include "format.h"
 #include "hooks.h"
@@ -187,6 +188,7 @@ int tcpscope_debugfs_init(void)
 			    (void *)&format_raw, &events_fops);
 	debugfs_create_file("stats", 0400, debugfs_dir, NULL, &stats_fops);
 	tcpscope_conns_debugfs(debugfs_dir);
+	tcpscope_listeners_debugfs(debugfs_dir);
 	return 0;
 }
 

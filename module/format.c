@@ -194,6 +194,21 @@ static size_t format_packet(const struct tcpscope_packet_rec *r, char *buf,
 	return t.len;
 }
 
+/* "listen " and tcptext.h's tput_listen() */
+static size_t format_listen(const struct tcpscope_listen_rec *r, char *buf,
+			    size_t size)
+{
+	struct text t = { .buf = buf, .size = size };
+	char local[TCPSCOPE_ENDPOINT_MAX], peer[TCPSCOPE_ENDPOINT_MAX];
+
+	*tcpscope_put_endpoint(local, r->family, r->saddr, r->sport) = '\0';
+	*tcpscope_put_endpoint(peer, r->family, r->daddr, r->dport) = '\0';
+	tput(&t, "listen ");
+	tput_listen(&t, r, local, peer);
+	tput(&t, "\n");
+	return t.len;
+}
+
 /* "<sec>.<nsec> cpu<N> ns=<inode> id=<cookie> " */
 static char *put_prefix(char *p, const struct tcpscope_hdr *h)
 {
@@ -247,6 +262,9 @@ size_t tcpscope_format_item(const struct tcpscope_item *item, char *buf,
 		break;
 	case TCPSCOPE_KIND_PACKET:
 		p += format_packet(&item->rec.packet, p, size - (p - buf));
+		break;
+	case TCPSCOPE_KIND_LISTEN:
+		p += format_listen(&item->rec.listen, p, size - (p - buf));
 		break;
 	default:
 		p = put_lit(p, "kind");

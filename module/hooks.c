@@ -34,6 +34,7 @@
 #include "compat.h"
 #include "conns.h"
 #include "hooks.h"
+#include "listeners.h"
 #include "pernet.h"
 #include "ring.h"
 #include "timewait.h"
@@ -198,6 +199,10 @@ static void probe_set_state(void *data, const struct sock *sk,
 {
 	if (!sock_is_tcp(sk))
 		return;
+	/* A child's first transition is LISTEN -> SYN_RECV: not a listener's. */
+	if (newstate == TCP_LISTEN ||
+	    (oldstate == TCP_LISTEN && newstate == TCP_CLOSE))
+		tcpscope_listeners_state(sk, oldstate, newstate);
 	if (newstate == TCP_CLOSE) {
 		/* Closing because a timewait socket took over? */
 		switch (tcpscope_timewait_handoff(sk)) {
@@ -302,6 +307,7 @@ static struct {
 	{ "inet_sock_set_state", probe_set_state, true },
 	{ "tcp_send_reset", probe_send_reset },
 	{ "tcp_receive_reset", probe_receive_reset },
+	{ "tcp_retransmit_synack", tcpscope_listeners_retransmit_synack },
 };
 
 static void find_tracepoint(struct tracepoint *tp, void *priv)
@@ -374,6 +380,7 @@ int tcpscope_hooks_attach(void)
 		goto err_unhook_kretprobes;
 	/* After the tracepoint, which claims what they note. */
 	tcpscope_timewait_attach();
+	tcpscope_listeners_attach();
 	return 0;
 
 err_unhook_kretprobes:
@@ -387,6 +394,7 @@ err_unhook_kretprobes:
 /* After this returns, no hook runs any more and none is running. */
 void tcpscope_hooks_detach(void)
 {
+	tcpscope_listeners_detach();
 	tcpscope_timewait_detach();
 	detach_tracepoints();
 	if (child_hooked)
@@ -401,5 +409,5 @@ u64 tcpscope_hooks_missed(void)
 {
 	return (u64)connect_probe.nmissed + connect_probe.kp.nmissed +
 	       child_probe.nmissed + child_probe.kp.nmissed +
-	       tcpscope_timewait_missed();
+	       tcpscope_timewait_missed() + tcpscope_listeners_missed();
 }

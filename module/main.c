@@ -3,10 +3,10 @@
  * tcpscope: makes TCP connection life cycles visible.
  *
  * Module parameters, and the order in which the subsystems come up and go
- * down: ring (the buffer), conns (the connection table), pernet
- * (/proc/net/tcpscope), events (debugfs), then the sources of records,
- * hooks (state transitions) and packets (netfilter), last up and first
- * down.
+ * down: ring (the buffer), conns (the connection table), listeners (the
+ * listener table), pernet (/proc/net/tcpscope), events (debugfs), then the
+ * sources of records, hooks (state transitions, and the listeners' hooks)
+ * and packets (netfilter), last up and first down.
  */
 
 #include <linux/init.h>
@@ -19,6 +19,7 @@
 #include "conns.h"
 #include "events.h"
 #include "hooks.h"
+#include "listeners.h"
 #include "packets.h"
 #include "pernet.h"
 #include "ring.h"
@@ -29,12 +30,20 @@
 #define WAKEUP_MS_MAX	1000
 
 #define MAX_CONNS_MAX	1048576
+#define MAX_LISTENERS_MAX	65536
+#define SYNFLOOD_MAX	1048576
 
 static unsigned int bufsize_kb = 1024;
 static unsigned int overwrite;
 static unsigned int wakeup_ms = 10;
 static unsigned int packets = TCPSCOPE_PACKETS_CONTROL;
 static unsigned int max_conns = 4096;
+static struct tcpscope_listeners_params listeners = {
+	.events			= 1,
+	.max_listeners		= 256,
+	.synflood_halfopen	= 64,
+	.synflood_sources	= 16,
+};
 
 static const char * const packets_names[] = {
 	[TCPSCOPE_PACKETS_OFF]		= "off",
@@ -61,7 +70,7 @@ static int set_bufsize_kb(const char *val, const struct kernel_param *kp)
 	return set_uint_in(val, kp, BUFSIZE_KB_MIN, BUFSIZE_KB_MAX);
 }
 
-static int set_overwrite(const char *val, const struct kernel_param *kp)
+static int set_zero_one(const char *val, const struct kernel_param *kp)
 {
 	return set_uint_in(val, kp, 0, 1);
 }
@@ -74,6 +83,16 @@ static int set_wakeup_ms(const char *val, const struct kernel_param *kp)
 static int set_max_conns(const char *val, const struct kernel_param *kp)
 {
 	return set_uint_in(val, kp, 0, MAX_CONNS_MAX);
+}
+
+static int set_max_listeners(const char *val, const struct kernel_param *kp)
+{
+	return set_uint_in(val, kp, 0, MAX_LISTENERS_MAX);
+}
+
+static int set_synflood(const char *val, const struct kernel_param *kp)
+{
+	return set_uint_in(val, kp, 1, SYNFLOOD_MAX);
 }
 
 static int set_packets(const char *val, const struct kernel_param *kp)
@@ -99,8 +118,8 @@ static const struct kernel_param_ops bufsize_kb_ops = {
 	.get = param_get_uint,
 };
 
-static const struct kernel_param_ops overwrite_ops = {
-	.set = set_overwrite,
+static const struct kernel_param_ops zero_one_ops = {
+	.set = set_zero_one,
 	.get = param_get_uint,
 };
 
@@ -114,6 +133,16 @@ static const struct kernel_param_ops max_conns_ops = {
 	.get = param_get_uint,
 };
 
+static const struct kernel_param_ops max_listeners_ops = {
+	.set = set_max_listeners,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops synflood_ops = {
+	.set = set_synflood,
+	.get = param_get_uint,
+};
+
 static const struct kernel_param_ops packets_ops = {
 	.set = set_packets,
 	.get = get_packets,
@@ -121,7 +150,7 @@ static const struct kernel_param_ops packets_ops = {
 
 module_param_cb(bufsize_kb, &bufsize_kb_ops, &bufsize_kb, 0444);
 MODULE_PARM_DESC(bufsize_kb, "Event buffer size per CPU, in KiB (8-65536, default 1024)");
-module_param_cb(overwrite, &overwrite_ops, &overwrite, 0444);
+module_param_cb(overwrite, &zero_one_ops, &overwrite, 0444);
 MODULE_PARM_DESC(overwrite, "When the buffer is full: 0 drops the newest event, 1 overwrites the oldest (default 0); both are counted");
 module_param_cb(wakeup_ms, &wakeup_ms_ops, &wakeup_ms, 0444);
 MODULE_PARM_DESC(wakeup_ms, "A waiting reader is woken this long after the first new event, or at once when a CPU fills a quarter of its buffer (0-1000, default 10; 0: at once)");
@@ -129,6 +158,14 @@ module_param_cb(packets, &packets_ops, &packets, 0444);
 MODULE_PARM_DESC(packets, "TCP segments to record: control (SYN, FIN, RST, the ACK completing a handshake, the ACK of a FIN; default), all, off");
 module_param_cb(max_conns, &max_conns_ops, &max_conns, 0444);
 MODULE_PARM_DESC(max_conns, "Connections the table keeps, rounded up to a multiple of 8; a full table evicts the least recently updated, closed ones first (0-1048576, default 4096; 0: no table)");
+module_param_cb(listen, &zero_one_ops, &listeners.events, 0444);
+MODULE_PARM_DESC(listen, "Record listen events: a listener's SYN and accept queues at each step of a passive open, its overflows and SYN-ACK retransmissions (0 or 1, default 1)");
+module_param_cb(max_listeners, &max_listeners_ops, &listeners.max_listeners, 0444);
+MODULE_PARM_DESC(max_listeners, "Listening sockets the listener table keeps, rounded up to a multiple of 4; a full table evicts the least recently used, closed ones first (0-65536, default 256; 0: no table, no SYN-flood flag)");
+module_param_cb(synflood_halfopen, &synflood_ops, &listeners.synflood_halfopen, 0444);
+MODULE_PARM_DESC(synflood_halfopen, "SYN-flood flag: half-open requests of a listener within one second, the SYN queue plus the SYNs that found it full (1-1048576, default 64)");
+module_param_cb(synflood_sources, &synflood_ops, &listeners.synflood_sources, 0444);
+MODULE_PARM_DESC(synflood_sources, "SYN-flood flag: distinct source addresses within the same second, estimated (1-1048576, default 16)");
 
 static int __init tcpscope_init(void)
 {
@@ -145,9 +182,15 @@ static int __init tcpscope_init(void)
 		pr_err("cannot allocate a table of %u connections\n", max_conns);
 		goto err_free_ring;
 	}
+	ret = tcpscope_listeners_init(&listeners);
+	if (ret) {
+		pr_err("cannot allocate a table of %u listeners\n",
+		       listeners.max_listeners);
+		goto err_free_conns;
+	}
 	ret = tcpscope_pernet_init();
 	if (ret)
-		goto err_free_conns;
+		goto err_free_listeners;
 	ret = tcpscope_debugfs_init();
 	if (ret)
 		goto err_unregister_pernet;
@@ -157,9 +200,10 @@ static int __init tcpscope_init(void)
 	ret = tcpscope_packets_init(packets, max_conns);
 	if (ret)
 		goto err_detach_hooks;
-	pr_info("loaded: bufsize_kb=%u overwrite=%u wakeup_ms=%u packets=%s max_conns=%u\n",
+	pr_info("loaded: bufsize_kb=%u overwrite=%u wakeup_ms=%u packets=%s max_conns=%u listen=%u max_listeners=%u synflood_halfopen=%u synflood_sources=%u\n",
 		bufsize_kb, overwrite, wakeup_ms, packets_names[packets],
-		max_conns);
+		max_conns, listeners.events, listeners.max_listeners,
+		listeners.synflood_halfopen, listeners.synflood_sources);
 	return 0;
 
 err_detach_hooks:
@@ -168,6 +212,8 @@ err_remove_debugfs:
 	tcpscope_debugfs_exit();
 err_unregister_pernet:
 	tcpscope_pernet_exit();
+err_free_listeners:
+	tcpscope_listeners_exit();
 err_free_conns:
 	tcpscope_conns_exit();
 err_free_ring:
@@ -181,6 +227,7 @@ static void __exit tcpscope_exit(void)
 	tcpscope_hooks_detach();
 	tcpscope_debugfs_exit();
 	tcpscope_pernet_exit();
+	tcpscope_listeners_exit();
 	tcpscope_conns_exit();
 	tcpscope_ring_exit();
 	pr_info("unloaded\n");

@@ -17,6 +17,7 @@
 #include <net/tcp.h>
 
 #include "format.h"
+#include "listeners.h"
 #include "pernet.h"
 #include "ring.h"
 
@@ -274,6 +275,7 @@ static int tcpscope_proc_show(struct seq_file *m, void *v)
 	show_transitions(m, tn);
 	show_summary(m, tn);
 	show_sockets(m, net);
+	tcpscope_listeners_show_net(m, net);
 	show_packets(m, tn);
 	seq_printf(m, "lost %llu\n", tcpscope_ring_lost());
 	return 0;

@@ -195,6 +195,19 @@ static void print_packet(const struct tcpscope_packet_rec *r)
 	printf("%s\n", line);
 }
 
+/* module/format.c format_listen(). */
+static void print_listen(const struct tcpscope_listen_rec *r)
+{
+	char local[64], peer[64], line[512];
+	struct text t = { .buf = line, .size = sizeof(line) };
+
+	line[0] = '\0';
+	endpoint(local, r->family, r->saddr, r->sport);
+	endpoint(peer, r->family, r->daddr, r->dport);
+	tput_listen(&t, r, local, peer);
+	printf("listen %s\n", line);
+}
+
 static void print_record(const void *rec)
 {
 	struct tcpscope_hdr h;
@@ -228,6 +241,11 @@ static void print_record(const void *rec)
 
 		memcpy(&p, rec, sizeof(p));
 		print_packet(&p);
+	} else if (h.kind == TCPSCOPE_KIND_LISTEN) {
+		struct tcpscope_listen_rec l;
+
+		memcpy(&l, rec, sizeof(l));
+		print_listen(&l);
 	} else {
 		printf("kind%u\n", h.kind);
 	}
@@ -245,6 +263,8 @@ static size_t min_size(__u16 kind)
 		return sizeof(struct tcpscope_reset_rec);
 	case TCPSCOPE_KIND_PACKET:
 		return sizeof(struct tcpscope_packet_rec);
+	case TCPSCOPE_KIND_LISTEN:
+		return sizeof(struct tcpscope_listen_rec);
 	default:
 		return sizeof(struct tcpscope_hdr);
 	}

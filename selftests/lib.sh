@@ -34,6 +34,8 @@ RE_STATE_EVENT="state $RE_ENDPOINTS $RE_STATE -> $RE_STATE"
 RE_RESET_EVENT="reset (tx|rx) $RE_ENDPOINTS $RE_STATE( reason [A-Z0-9_]+)?"
 RE_EVENT="$RE_PREFIX($RE_STATE_EVENT|$RE_RESET_EVENT)\$"
 RE_LOST='^LOST [0-9]+ cpu[0-9]+$'
+# A listen record (listen=1).
+RE_LISTEN="$RE_PREFIX""listen ($RE_ADDR4|$RE_ADDR6):[0-9]+ synq [0-9]+/[0-9]+ acceptq [0-9]+/[0-9]+ (syn|synack|synack-retrans|child|accept|drop|overflow)( (synq-drop|synq-cookie|acceptq-syn|acceptq-ack))?( retry [0-9]+ after_us [0-9]+)?( cookie)?( timeout)?( peer ($RE_ADDR4|$RE_ADDR6):[0-9]+)?( synflood)?\$"
 # A packet record (packets= other than off), as tcpdump -S -n prints it.
 RE_PACKET="^[0-9]+\\.[0-9]{9} cpu[0-9]+ ns=[0-9]+ id=[0-9a-f]+ (tx|rx) (($RE_ADDR4):[0-9]+ > ($RE_ADDR4)|($RE_ADDR6):[0-9]+ > ($RE_ADDR6)):[0-9]+ Flags \\[([FSRP.UEW]+|none)\\](, seq [0-9]+(:[0-9]+)?)?(, ack [0-9]+)?, win [0-9]+(, urg [0-9]+)?(, options \\[[^]]*\\])?, length [0-9]+\$"
 
@@ -266,9 +268,10 @@ ns_inode() {
 
 # ------------------------------------------------------------- module
 
-# tcpscope_load [PARAM=VALUE...]: insmod $TCPSCOPE_KO. Packet records are
-# off unless a packets= parameter is given: most tests check the state
-# lines alone (packets_tcpdump.sh and raw_agree.sh turn them on).
+# tcpscope_load [PARAM=VALUE...]: insmod $TCPSCOPE_KO. Packet and listen
+# records are off unless a packets= or listen= parameter is given: most
+# tests check the state lines alone (packets_tcpdump.sh, raw_agree.sh and
+# listeners.sh turn them on).
 tcpscope_load() {
 	local p
 
@@ -276,6 +279,10 @@ tcpscope_load() {
 		[[ $p == packets=* ]] && break
 	done
 	[[ ${p:-} == packets=* ]] || set -- "$@" packets=off
+	for p in "$@"; do
+		[[ $p == listen=* ]] && break
+	done
+	[[ ${p:-} == listen=* ]] || set -- "$@" listen=0
 	if [ -z "${TCPSCOPE_KO:-}" ]; then
 		echo "# TCPSCOPE_KO is not set (path of tcpscope.ko for this kernel)"
 		return 1

@@ -10,7 +10,8 @@
 #  - each raw-read connection reads exactly like the text-read one before
 #    it, once timestamps, CPUs, ids and the client's port are set aside,
 #    and in packet lines (packets=control) the numbers that differ
-#    between two connections: seq, ack, win and TS val/ecr;
+#    between two connections: seq, ack, win and TS val/ecr; the listen
+#    lines (listen=1) are compared too;
 #  - together they hold every event once: their transition counts equal
 #    /proc/net/tcpscope's (exact, kept apart from the buffer) and their
 #    line count equals stats' read, with nothing lost.
@@ -19,7 +20,7 @@
 
 require_env
 dmesg_mark
-tcpscope_load packets=control || fail_all "insmod $TCPSCOPE_KO failed"
+tcpscope_load packets=control listen=1 || fail_all "insmod $TCPSCOPE_KO failed"
 setup_ns_pair || fail_all "cannot set up the namespaces"
 PORT=8081
 N=6
@@ -61,11 +62,11 @@ fi
 
 cat "$TMPD/listen.text" "$TMPD"/conn-*.text "$TMPD/rest.text" > "$TMPD/all.text"
 cat "$TMPD"/conn-*.raw > "$TMPD/all.raw"
-bad=$(cat "$TMPD/all.text" "$TMPD/all.raw" | grep -cvE "$RE_EVENT|$RE_PACKET")
+bad=$(cat "$TMPD/all.text" "$TMPD/all.raw" | grep -cvE "$RE_EVENT|$RE_PACKET|$RE_LISTEN")
 if [ "$bad" -eq 0 ] && [ -s "$TMPD/all.raw" ] && [ -s "$TMPD/all.text" ]; then
 	ktap_test_pass "every text and raw line is well formed ($(wc -l < "$TMPD/all.text") text, $(wc -l < "$TMPD/all.raw") raw)"
 else
-	ktap_print_msg "$(cat "$TMPD/all.text" "$TMPD/all.raw" | grep -vE "$RE_EVENT|$RE_PACKET" | head -5)"
+	ktap_print_msg "$(cat "$TMPD/all.text" "$TMPD/all.raw" | grep -vE "$RE_EVENT|$RE_PACKET|$RE_LISTEN" | head -5)"
 	ktap_test_fail "every text and raw line is well formed"
 fi
 
@@ -74,9 +75,17 @@ fi
 # appearance, the client's port as P, seq, ack, win and TS numbers as N,
 # sorted.
 shape() {
-	awk -v cport="$2" '$5 == "state" || $5 == "tx" || $5 == "rx" {
+	awk -v cport="$2" '$5 == "state" || $5 == "tx" || $5 == "rx" || $5 == "listen" {
 		if (!($4 in sock))
 			sock[$4] = ++n
+		if ($5 == "listen") {
+			rest = $0
+			for (i = 0; i < 4; i++)
+				sub(/^[^ ]+ /, "", rest)
+			sub(":" cport, ":P", rest)
+			print sock[$4], rest
+			next
+		}
 		l = $6; r = $8
 		sub(":" cport "$", ":P", l); sub(":" cport "$", ":P", r)
 		if ($5 == "state") {

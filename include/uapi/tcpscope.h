@@ -20,6 +20,7 @@ enum tcpscope_kind {
 	TCPSCOPE_KIND_LOST = 2,		/* struct tcpscope_lost_rec */
 	TCPSCOPE_KIND_PACKET = 3,	/* struct tcpscope_packet_rec */
 	TCPSCOPE_KIND_RESET = 4,	/* struct tcpscope_reset_rec */
+	TCPSCOPE_KIND_LISTEN = 5,	/* struct tcpscope_listen_rec */
 };
 
 /* TCP states, numbered as in the kernel's include/net/tcp_states.h. */
@@ -199,6 +200,75 @@ struct tcpscope_packet_rec {
 	__u8 daddr[16];
 	__u8 opts[TCPSCOPE_TCP_OPT_MAX];
 	__u8 reserved[4];
+};
+
+/* What made tcpscope sample a listener's queues (tcpscope_listen_rec @cause). */
+enum tcpscope_listen_cause {
+	TCPSCOPE_LISTEN_SYN = 0,	/* a SYN reached the listener */
+	TCPSCOPE_LISTEN_SYNACK = 1,	/* the first SYN-ACK of a request */
+	TCPSCOPE_LISTEN_SYNACK_RETRANS = 2, /* a SYN-ACK sent again */
+	TCPSCOPE_LISTEN_CHILD = 3,	/* third ACK: a child joined the accept queue */
+	TCPSCOPE_LISTEN_ACCEPT = 4,	/* accept() took a child */
+	TCPSCOPE_LISTEN_DROP = 5,	/* a request left the SYN queue, no child */
+	TCPSCOPE_LISTEN_OVERFLOW = 6,	/* a queue was full: see @overflow */
+};
+
+/* Which queue was full, and what the kernel did (tcpscope_listen_rec @overflow). */
+enum tcpscope_listen_overflow {
+	TCPSCOPE_OVERFLOW_NONE = 0,
+	TCPSCOPE_OVERFLOW_SYNQ_DROP = 1,	/* SYN dropped: TCPReqQFullDrop */
+	TCPSCOPE_OVERFLOW_SYNQ_COOKIE = 2,	/* SYN cookie sent: TCPReqQFullDoCookies */
+	TCPSCOPE_OVERFLOW_ACCEPTQ_SYN = 3,	/* SYN dropped: ListenOverflows */
+	TCPSCOPE_OVERFLOW_ACCEPTQ_ACK = 4,	/* third ACK dropped: ListenOverflows */
+};
+
+/* tcpscope_listen_rec @flags */
+#define TCPSCOPE_LISTEN_F_COOKIE	0x01	/* the SYN-ACK carries a SYN cookie */
+#define TCPSCOPE_LISTEN_F_FLOOD		0x02	/* the listener's SYN-flood flag is set */
+#define TCPSCOPE_LISTEN_F_TIMEOUT	0x04	/* drop: the SYN-ACK retries ran out */
+
+/**
+ * struct tcpscope_listen_rec - a listener's queues, sampled at an event
+ * @hdr:	common header, kind TCPSCOPE_KIND_LISTEN; @hdr.conn_id is the
+ *		listening socket's cookie
+ * @family:	AF_INET or AF_INET6, of the listener
+ * @cause:	enum tcpscope_listen_cause
+ * @overflow:	enum tcpscope_listen_overflow (with TCPSCOPE_LISTEN_OVERFLOW)
+ * @flags:	TCPSCOPE_LISTEN_F_*
+ * @sport:	the listener's port, network byte order
+ * @dport:	the peer's port, network byte order (0: no peer)
+ * @synq:	SYN (half-open) queue depth: request sockets
+ * @synq_max:	its limit, as the kernel applies it (sk_max_ack_backlog)
+ * @acceptq:	accept (full) queue depth: children not yet accepted
+ * @acceptq_max: its limit (sk_max_ack_backlog, Send-Q in `ss -lnt`)
+ * @retrans:	TCPSCOPE_LISTEN_SYNACK_RETRANS: which retransmission (1, 2...)
+ * @pad:	zero
+ * @since_us:	TCPSCOPE_LISTEN_SYNACK_RETRANS: microseconds since the
+ *		request's first SYN-ACK
+ * @saddr:	the listener's address (4 bytes used for AF_INET)
+ * @daddr:	the peer's address; a v4 peer of an AF_INET6 listener is
+ *		v4-mapped
+ *
+ * The kernel calls a queue full when its depth is above the limit, so
+ * either depth may reach @synq_max + 1 or @acceptq_max + 1.
+ */
+struct tcpscope_listen_rec {
+	struct tcpscope_hdr hdr;
+	__u8 family;
+	__u8 cause;
+	__u8 overflow;
+	__u8 flags;
+	__be16 sport;
+	__be16 dport;
+	__u32 synq;
+	__u32 synq_max;
+	__u32 acceptq;
+	__u32 acceptq_max;
+	__u32 retrans;
+	__u32 pad;
+	__u64 since_us;
+	__u8 saddr[16];
+	__u8 daddr[16];
 };
 
 #endif /* _UAPI_TCPSCOPE_H */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * listeners: the SYN and accept queues of listening sockets, the listen
+ * records, the listeners file and the per-namespace listener lines.
+ */
+#ifndef _TCPSCOPE_LISTENERS_H
+#define _TCPSCOPE_LISTENERS_H
+
+#include <linux/types.h>
+
+struct dentry;
+struct net;
+struct request_sock;
+struct seq_file;
+struct sock;
+
+/**
+ * struct tcpscope_listeners_params - the module parameters it takes
+ * @events:		write listen records to the ring
+ * @max_listeners:	listeners the table keeps (0: no table)
+ * @synflood_halfopen:	half-open requests that, with @synflood_sources,
+ *			make a SYN flood
+ * @synflood_sources:	distinct sources within one second, likewise
+ */
+struct tcpscope_listeners_params {
+	unsigned int events;
+	unsigned int max_listeners;
+	unsigned int synflood_halfopen;
+	unsigned int synflood_sources;
+};
+
+int tcpscope_listeners_init(const struct tcpscope_listeners_params *p);
+void tcpscope_listeners_exit(void);
+void tcpscope_listeners_attach(void);
+void tcpscope_listeners_detach(void);
+u64 tcpscope_listeners_missed(void);
+void tcpscope_listeners_debugfs(struct dentry *dir);
+void tcpscope_listeners_show_net(struct seq_file *m, const struct net *net);
+void tcpscope_listeners_state(const struct sock *sk, int oldstate,
+			      int newstate);
+void tcpscope_listeners_retransmit_synack(void *data, const struct sock *sk,
+					  const struct request_sock *req);
+
+#endif /* _TCPSCOPE_LISTENERS_H */

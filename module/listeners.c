@@ -1,0 +1,980 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * listeners: the SYN (half-open) and accept (full) queues of listening
+ * sockets, /sys/kernel/debug/tcpscope/listeners and the listener lines of
+ * /proc/net/tcpscope.
+ *
+ * Request sockets never pass through the state tracepoint, so each step of
+ * a passive open is hooked where the kernel takes it, and each hook
+ * records the listener's queues as they are at that moment (a listen
+ * record):
+ *  - syn: tcp_conn_request(), a SYN reached the listener. The kernel's
+ *    own tests follow at once, and tcpscope makes them first: a full SYN
+ *    queue drops the SYN (TCPReqQFullDrop) or answers it with a SYN cookie
+ *    (TCPReqQFullDoCookies), a full accept queue drops it
+ *    (ListenOverflows). Each is an overflow record.
+ *  - synack: tcp_make_synack() building a request's first SYN-ACK (a
+ *    cookie one included); synack-retrans: the tcp_retransmit_synack
+ *    tracepoint, with the retransmission's number and the time since the
+ *    first SYN-ACK.
+ *  - child: inet_csk_complete_hashdance() moved the request out of the
+ *    SYN queue and its child socket into the accept queue. The accept
+ *    queue full at that point drops the third ACK (ListenOverflows):
+ *    tcp_v4_syn_recv_sock() and tcp_v6_syn_recv_sock() test it first.
+ *  - accept: inet_csk_accept() returned a child;
+ *    A Fast Open child joins the accept queue at the SYN, through
+ *    inet_csk_reqsk_queue_add();
+ *  - drop: a request left the SYN queue without a child: its SYN-ACK
+ *    retries ran out (the request freed inside reqsk_timer_handler(),
+ *    flagged timeout), or inet_csk_reqsk_queue_drop() took it out (an
+ *    RST, a bad ACK).
+ * The state tracepoint tells when a listener starts and stops listening.
+ *
+ * Per listener, a table keeps the depths, their maxima, the counts of each
+ * event and a SYN-flood flag. Bounded like the connection table:
+ * max_listeners entries allocated at load, in buckets of LISTENERS_WAYS
+ * with a lock each; a full bucket evicts its least recently used entry,
+ * closed listeners first. A flood adds records and counts, never memory.
+ *
+ * The flag: within one second (a window), the half-open requests (the SYN
+ * queue's depth plus the SYNs that found it full) reach synflood_halfopen
+ * and the SYNs came from at least synflood_sources distinct addresses
+ * (estimated: hashed into a 256-bit map). It clears after a window whose
+ * half-open count stayed below the threshold, or after two windows
+ * without a SYN.
+ */
+
+#include <linux/bitmap.h>
+#include <linux/debugfs.h>
+#include <linux/jhash.h>
+#include <linux/kprobes.h>
+#include <linux/percpu.h>
+#include <linux/ptrace.h>
+#include <linux/random.h>
+#include <linux/seq_file.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/vmalloc.h>
+#include <net/inet_connection_sock.h>
+#include <net/ipv6.h>
+#include <net/request_sock.h>
+#include <net/tcp.h>
+
+#include "compat.h"
+#include "format.h"
+#include "hooks.h"
+#include "listeners.h"
+#include "ring.h"
+
+#define LISTENERS_WAYS	4
+#define FLOOD_WINDOW_NS	NSEC_PER_SEC
+#define FLOOD_BITS	256
+
+enum listener_count {
+	LC_SYNS,
+	LC_SYNACKS,
+	LC_RETRANS,
+	LC_SYNQ_DROPS,
+	LC_SYNQ_COOKIES,	/* SYN queue full, answered with a cookie */
+	LC_COOKIES,		/* SYN-ACKs with a cookie, sent */
+	LC_ACCEPTQ_DROPS,
+	LC_CHILDREN,
+	LC_ACCEPTS,
+	LC_REQ_DROPS,
+	LC_NR,
+};
+
+static const char * const count_names[LC_NR] = {
+	[LC_SYNS]		= "syns",
+	[LC_SYNACKS]		= "synacks",
+	[LC_RETRANS]		= "synack_retrans",
+	[LC_SYNQ_DROPS]		= "synq_drops",
+	[LC_SYNQ_COOKIES]	= "synq_cookies",
+	[LC_COOKIES]		= "cookies_sent",
+	[LC_ACCEPTQ_DROPS]	= "acceptq_drops",
+	[LC_CHILDREN]		= "handshakes",
+	[LC_ACCEPTS]		= "accepts",
+	[LC_REQ_DROPS]		= "req_drops",
+};
+
+struct listener {
+	u64 id;			/* the socket's cookie; 0: a free slot */
+	u64 t_used;
+	u32 netns;
+	u8 family;
+	bool closed;
+	bool flood;
+	__be16 port;
+	u8 addr[16];
+	u32 synq, synq_hi, acceptq, acceptq_hi, limit;
+	u64 count[LC_NR];
+	/* SYN-flood detection */
+	u64 win_start;
+	u32 win_full;		/* SYNs that found the SYN queue full */
+	u32 win_peak;		/* highest half-open count in the window */
+	DECLARE_BITMAP(win_sources, FLOOD_BITS);
+	u64 floods;
+	u64 flood_since;
+	u32 flood_halfopen, flood_sources;
+};
+
+struct listener_bucket {
+	spinlock_t lock;	/* the slots */
+	struct listener slot[LISTENERS_WAYS];
+};
+
+static struct listener_bucket *buckets;
+static unsigned int nbuckets;
+static atomic64_t evicted;
+static u32 hash_seed;
+static unsigned int flood_halfopen, flood_sources;
+static bool record_events;
+
+/* The peer of a request, as the listener's family shows it. */
+struct peer {
+	__be16 port;
+	u8 addr[16];
+};
+
+/* A v4 address, as an AF_INET listener (4 bytes) or an AF_INET6 one sees it. */
+static void peer_set4(struct peer *p, u8 family, __be32 addr)
+{
+	if (family == AF_INET6)
+		ipv6_addr_set_v4mapped(addr, (struct in6_addr *)p->addr);
+	else
+		memcpy(p->addr, &addr, sizeof(addr));
+}
+
+/* The source of a SYN that reached @sk. */
+static void peer_from_skb(struct peer *p, const struct sock *sk,
+			  const struct sk_buff *skb)
+{
+	memset(p, 0, sizeof(*p));
+	p->port = tcp_hdr(skb)->source;
+	if (skb->protocol == htons(ETH_P_IP))
+		peer_set4(p, sk->sk_family, ip_hdr(skb)->saddr);
+#if IS_ENABLED(CONFIG_IPV6)
+	else
+		memcpy(p->addr, &ipv6_hdr(skb)->saddr, sizeof(struct in6_addr));
+#endif
+}
+
+static void peer_from_req(struct peer *p, const struct sock *sk,
+			  const struct request_sock *req)
+{
+	const struct inet_request_sock *ireq = inet_rsk(req);
+
+	memset(p, 0, sizeof(*p));
+	p->port = ireq->ir_rmt_port;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (req->__req_common.skc_family == AF_INET6) {
+		memcpy(p->addr, &ireq->ir_v6_rmt_addr, sizeof(struct in6_addr));
+		return;
+	}
+#endif
+	peer_set4(p, sk->sk_family, ireq->ir_rmt_addr);
+}
+
+static void peer_from_child(struct peer *p, const struct sock *sk,
+			    const struct sock *child)
+{
+	memset(p, 0, sizeof(*p));
+	p->port = inet_sk(child)->inet_dport;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (child->sk_family == AF_INET6) {
+		memcpy(p->addr, &child->sk_v6_daddr, sizeof(struct in6_addr));
+		return;
+	}
+#endif
+	peer_set4(p, sk->sk_family, inet_sk(child)->inet_daddr);
+}
+
+static bool is_tcp_listener(const struct sock *sk)
+{
+	return sk && sk->sk_protocol == IPPROTO_TCP &&
+	       (sk->sk_family == AF_INET || sk->sk_family == AF_INET6) &&
+	       sk->sk_state == TCP_LISTEN;
+}
+
+/* ------------------------------------------------------------ table */
+
+static struct listener_bucket *bucket_of(u64 id)
+{
+	return &buckets[jhash_2words((u32)id, (u32)(id >> 32), hash_seed) %
+			nbuckets];
+}
+
+/* The slot to give a new listener: a free one, else the LRU, closed first. */
+static struct listener *bucket_victim(struct listener_bucket *b)
+{
+	struct listener *v = NULL, *l;
+	int i;
+
+	for (i = 0; i < LISTENERS_WAYS; i++) {
+		l = &b->slot[i];
+		if (!l->id)
+			return l;
+		if (!v || (l->closed && !v->closed) ||
+		    (l->closed == v->closed && l->t_used < v->t_used))
+			v = l;
+	}
+	atomic64_inc(&evicted);
+	return v;
+}
+
+/* @id's entry, made from @r if there is none; the bucket is locked. */
+static struct listener *listener_get(struct listener_bucket *b, u64 id,
+				     const struct tcpscope_listen_rec *r)
+{
+	struct listener *l;
+	int i;
+
+	for (i = 0; i < LISTENERS_WAYS; i++)
+		if (b->slot[i].id == id)
+			return &b->slot[i];
+	l = bucket_victim(b);
+	memset(l, 0, sizeof(*l));
+	l->id = id;
+	l->netns = r->hdr.netns;
+	l->family = r->family;
+	l->port = r->sport;
+	memcpy(l->addr, r->saddr, sizeof(l->addr));
+	l->limit = r->synq_max;
+	return l;
+}
+
+static void count_event(struct listener *l, const struct tcpscope_listen_rec *r)
+{
+	static const u8 by_overflow[] = {
+		[TCPSCOPE_OVERFLOW_SYNQ_DROP]	= LC_SYNQ_DROPS,
+		[TCPSCOPE_OVERFLOW_SYNQ_COOKIE]	= LC_SYNQ_COOKIES,
+		[TCPSCOPE_OVERFLOW_ACCEPTQ_SYN]	= LC_ACCEPTQ_DROPS,
+		[TCPSCOPE_OVERFLOW_ACCEPTQ_ACK]	= LC_ACCEPTQ_DROPS,
+	};
+	static const u8 by_cause[] = {
+		[TCPSCOPE_LISTEN_SYN]		= LC_SYNS,
+		[TCPSCOPE_LISTEN_SYNACK]	= LC_SYNACKS,
+		[TCPSCOPE_LISTEN_SYNACK_RETRANS] = LC_RETRANS,
+		[TCPSCOPE_LISTEN_CHILD]		= LC_CHILDREN,
+		[TCPSCOPE_LISTEN_ACCEPT]	= LC_ACCEPTS,
+		[TCPSCOPE_LISTEN_DROP]		= LC_REQ_DROPS,
+	};
+
+	if (r->cause == TCPSCOPE_LISTEN_OVERFLOW) {
+		if (r->overflow && r->overflow < ARRAY_SIZE(by_overflow))
+			l->count[by_overflow[r->overflow]]++;
+		return;
+	}
+	if (r->cause < ARRAY_SIZE(by_cause))
+		l->count[by_cause[r->cause]]++;
+	if (r->flags & TCPSCOPE_LISTEN_F_COOKIE)
+		l->count[LC_COOKIES]++;
+}
+
+/* Is the flag still meaningful at @now: has a SYN come in lately? */
+static bool flood_current(const struct listener *l, u64 now)
+{
+	return l->flood && now - l->win_start < 2 * FLOOD_WINDOW_NS;
+}
+
+static void flood_update(struct listener *l, const struct tcpscope_listen_rec *r,
+			 u64 now)
+{
+	u32 halfopen, sources;
+
+	if (now - l->win_start >= FLOOD_WINDOW_NS) {
+		if (!flood_current(l, now) || l->win_peak < flood_halfopen)
+			l->flood = false;
+		l->win_start = now;
+		l->win_full = 0;
+		l->win_peak = 0;
+		bitmap_zero(l->win_sources, FLOOD_BITS);
+	}
+	if (r->cause == TCPSCOPE_LISTEN_SYN)
+		__set_bit(jhash(r->daddr, sizeof(r->daddr), hash_seed) %
+			  FLOOD_BITS, l->win_sources);
+	if (r->cause == TCPSCOPE_LISTEN_OVERFLOW &&
+	    (r->overflow == TCPSCOPE_OVERFLOW_SYNQ_DROP ||
+	     r->overflow == TCPSCOPE_OVERFLOW_SYNQ_COOKIE))
+		l->win_full++;
+	halfopen = r->synq + l->win_full;
+	l->win_peak = max(l->win_peak, halfopen);
+	if (l->flood || !flood_halfopen || halfopen < flood_halfopen)
+		return;
+	sources = bitmap_weight(l->win_sources, FLOOD_BITS);
+	if (sources < flood_sources)
+		return;
+	l->flood = true;
+	l->floods++;
+	l->flood_since = now;
+	l->flood_halfopen = halfopen;
+	l->flood_sources = sources;
+}
+
+/* Account @r to its listener. Return: whether the SYN-flood flag is set. */
+static bool listener_update(const struct tcpscope_listen_rec *r)
+{
+	struct listener_bucket *b;
+	struct listener *l;
+	unsigned long flags;
+	u64 now = r->hdr.ts_ns;
+	bool flood;
+
+	if (!buckets)
+		return false;
+	b = bucket_of(r->hdr.conn_id);
+	spin_lock_irqsave(&b->lock, flags);
+	l = listener_get(b, r->hdr.conn_id, r);
+	l->t_used = now;
+	l->synq = r->synq;
+	l->acceptq = r->acceptq;
+	l->limit = r->synq_max;
+	l->synq_hi = max(l->synq_hi, r->synq);
+	l->acceptq_hi = max(l->acceptq_hi, r->acceptq);
+	count_event(l, r);
+	flood_update(l, r, now);
+	flood = l->flood;
+	spin_unlock_irqrestore(&b->lock, flags);
+	return flood;
+}
+
+/* ------------------------------------------------------------ records */
+
+static void fill_listener(struct tcpscope_listen_rec *r, const struct sock *sk)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	r->hdr.kind = TCPSCOPE_KIND_LISTEN;
+	r->hdr.size = sizeof(*r);
+	r->hdr.conn_id = tcpscope_sock_id(sk);
+	r->hdr.netns = sock_net(sk)->ns.inum;
+	/* For the flood window; the ring stamps the record again. */
+	r->hdr.ts_ns = ktime_get_mono_fast_ns();
+	r->family = sk->sk_family;
+	r->sport = inet->inet_sport;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6)
+		memcpy(r->saddr, &sk->sk_v6_rcv_saddr, sizeof(struct in6_addr));
+	else
+#endif
+		memcpy(r->saddr, &inet->inet_rcv_saddr, 4);
+	r->synq = inet_csk_reqsk_queue_len(sk);
+	r->synq_max = READ_ONCE(sk->sk_max_ack_backlog);
+	r->acceptq = READ_ONCE(sk->sk_ack_backlog);
+	r->acceptq_max = r->synq_max;
+}
+
+/**
+ * struct listen_event - what a hook saw, besides the listener
+ * @cause:	enum tcpscope_listen_cause
+ * @overflow:	enum tcpscope_listen_overflow
+ * @flags:	TCPSCOPE_LISTEN_F_COOKIE or 0
+ * @retrans:	number of a retransmitted SYN-ACK
+ * @since_us:	time since the first SYN-ACK of a retransmitted one
+ * @peer:	the peer, or NULL
+ */
+struct listen_event {
+	u8 cause;
+	u8 overflow;
+	u8 flags;
+	u32 retrans;
+	u64 since_us;
+	const struct peer *peer;
+};
+
+static void emit(const struct sock *sk, const struct listen_event *ev)
+{
+	struct tcpscope_listen_rec r;
+
+	memset(&r, 0, sizeof(r));
+	fill_listener(&r, sk);
+	r.cause = ev->cause;
+	r.overflow = ev->overflow;
+	r.flags = ev->flags;
+	r.retrans = ev->retrans;
+	r.since_us = ev->since_us;
+	if (ev->peer) {
+		r.dport = ev->peer->port;
+		memcpy(r.daddr, ev->peer->addr, sizeof(r.daddr));
+	}
+	if (listener_update(&r))
+		r.flags |= TCPSCOPE_LISTEN_F_FLOOD;
+	if (record_events)
+		tcpscope_ring_write(&r.hdr);
+}
+
+/* ------------------------------------------------------------ hooks */
+
+static void *karg(struct pt_regs *regs, unsigned int n)
+{
+	return (void *)regs_get_kernel_argument(regs, n);
+}
+
+/*
+ * What tcp_conn_request() is about to decide, in its order: a full SYN
+ * queue (or tcp_syncookies=2) means a cookie or a drop, unless the SYN
+ * reuses a TIME_WAIT connection; then a full accept queue means a drop.
+ */
+static void syn_overflows(const struct sock *sk, const struct sk_buff *skb,
+			  struct listen_event *ev)
+{
+	u8 syncookies = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_syncookies);
+
+	ev->cause = TCPSCOPE_LISTEN_OVERFLOW;
+	if (inet_csk_reqsk_queue_is_full(sk) && !compat_tw_isn(skb)) {
+		ev->overflow = syncookies ? TCPSCOPE_OVERFLOW_SYNQ_COOKIE :
+					    TCPSCOPE_OVERFLOW_SYNQ_DROP;
+		emit(sk, ev);
+		if (!syncookies)
+			return;
+	}
+	if (sk_acceptq_is_full(sk)) {
+		ev->overflow = TCPSCOPE_OVERFLOW_ACCEPTQ_SYN;
+		emit(sk, ev);
+	}
+}
+
+/* tcp_conn_request(rsk_ops, af_ops, sk, skb) */
+static int conn_request_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct sock *sk = karg(regs, 2);
+	const struct sk_buff *skb = karg(regs, 3);
+	struct listen_event ev = { .cause = TCPSCOPE_LISTEN_SYN };
+	struct peer peer;
+
+	if (!is_tcp_listener(sk))
+		return 0;
+	peer_from_skb(&peer, sk, skb);
+	ev.peer = &peer;
+	emit(sk, &ev);
+	syn_overflows(sk, skb, &ev);
+	return 0;
+}
+
+/* tcp_make_synack(sk, dst, req, foc, synack_type, syn_skb) */
+static int make_synack_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct request_sock *req = karg(regs, 2);
+	int type = (int)regs_get_kernel_argument(regs, 4);
+	const struct sock *sk = karg(regs, 0);
+	struct listen_event ev = { .cause = TCPSCOPE_LISTEN_SYNACK };
+	struct peer peer;
+
+	/* A retransmission: tcpscope_listeners_retransmit_synack(). */
+	if (tcp_rsk(req)->snt_synack)
+		return 0;
+	if (type == TCP_SYNACK_FASTOPEN)
+		sk = req->rsk_listener;		/* sk is the child */
+	if (!is_tcp_listener(sk))
+		return 0;
+	if (type == TCP_SYNACK_COOKIE)
+		ev.flags = TCPSCOPE_LISTEN_F_COOKIE;
+	peer_from_req(&peer, sk, req);
+	ev.peer = &peer;
+	emit(sk, &ev);
+	return 0;
+}
+
+/**
+ * tcpscope_listeners_retransmit_synack() - tcp:tcp_retransmit_synack probe
+ * @data: unused
+ * @sk: the listener
+ * @req: the request whose SYN-ACK is about to be sent again
+ */
+void tcpscope_listeners_retransmit_synack(void *data, const struct sock *sk,
+					  const struct request_sock *req)
+{
+	struct listen_event ev = { .cause = TCPSCOPE_LISTEN_SYNACK_RETRANS };
+	u64 first = tcp_rsk(req)->snt_synack, now = tcp_clock_us();
+	struct peer peer;
+
+	if (!is_tcp_listener(sk))
+		return;
+	/* num_retrans counts the retransmissions sent so far. */
+	ev.retrans = req->num_retrans + 1;
+	ev.since_us = first && now > first ? now - first : 0;
+	peer_from_req(&peer, sk, req);
+	ev.peer = &peer;
+	emit(sk, &ev);
+}
+
+/* tcp_v{4,6}_syn_recv_sock(sk, skb, req, ...): a request's third ACK. */
+static void syn_recv_sock(struct pt_regs *regs)
+{
+	const struct sock *sk = karg(regs, 0);
+	const struct request_sock *req = karg(regs, 2);
+	struct listen_event ev = {
+		.cause = TCPSCOPE_LISTEN_OVERFLOW,
+		.overflow = TCPSCOPE_OVERFLOW_ACCEPTQ_ACK,
+	};
+	struct peer peer;
+
+	if (!is_tcp_listener(sk) || !sk_acceptq_is_full(sk))
+		return;
+	peer_from_req(&peer, sk, req);
+	ev.peer = &peer;
+	emit(sk, &ev);
+}
+
+static int syn_recv_sock4_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	syn_recv_sock(regs);
+	return 0;
+}
+
+static int syn_recv_sock6_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct sk_buff *skb = karg(regs, 1);
+
+	/* It hands IPv4 to tcp_v4_syn_recv_sock(). */
+	if (skb->protocol != htons(ETH_P_IP))
+		syn_recv_sock(regs);
+	return 0;
+}
+
+struct req_data {
+	struct sock *sk;
+	struct peer peer;
+};
+
+/* The request inet_csk_complete_hashdance() works on, per CPU. */
+static DEFINE_PER_CPU(const struct request_sock *, hashdance_req);
+
+/* inet_csk_complete_hashdance(sk, child, req, own_req) */
+static int hashdance_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct req_data *d = (struct req_data *)ri->data;
+	const struct request_sock *req = karg(regs, 2);
+
+	d->sk = karg(regs, 0);
+	if (!is_tcp_listener(d->sk))
+		return 1;
+	/* The request's own drop from the SYN queue is not a drop. */
+	this_cpu_write(hashdance_req, req);
+	peer_from_req(&d->peer, d->sk, req);
+	return 0;
+}
+
+static int hashdance_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct req_data *d = (struct req_data *)ri->data;
+	struct listen_event ev = {
+		.cause = TCPSCOPE_LISTEN_CHILD,
+		.peer = &d->peer,
+	};
+
+	this_cpu_write(hashdance_req, NULL);
+	if (regs_return_value(regs))
+		emit(d->sk, &ev);
+	return 0;
+}
+
+/* inet_csk_reqsk_queue_drop(sk, req) */
+static int reqsk_drop_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct req_data *d = (struct req_data *)ri->data;
+	const struct request_sock *req = karg(regs, 1);
+
+	d->sk = karg(regs, 0);
+	if (!is_tcp_listener(d->sk) || this_cpu_read(hashdance_req) == req)
+		return 1;
+	peer_from_req(&d->peer, d->sk, req);
+	return 0;
+}
+
+static int reqsk_drop_return(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct req_data *d = (struct req_data *)ri->data;
+	struct listen_event ev = {
+		.cause = TCPSCOPE_LISTEN_DROP,
+		.peer = &d->peer,
+	};
+
+	/* It returns whether the request was still in the queue. */
+	if (regs_return_value(regs))
+		emit(d->sk, &ev);
+	return 0;
+}
+
+/* inet_csk_reqsk_queue_add(sk, req, child): a Fast Open child */
+static int queue_add_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct req_data *d = (struct req_data *)ri->data;
+	const struct request_sock *req = karg(regs, 1);
+
+	d->sk = karg(regs, 0);
+	/* inet_csk_complete_hashdance()'s own call: its child event. */
+	if (!is_tcp_listener(d->sk) || this_cpu_read(hashdance_req) == req)
+		return 1;
+	peer_from_req(&d->peer, d->sk, req);
+	return 0;
+}
+
+static int queue_add_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct req_data *d = (struct req_data *)ri->data;
+	struct listen_event ev = {
+		.cause = TCPSCOPE_LISTEN_CHILD,
+		.peer = &d->peer,
+	};
+
+	if (regs_return_value(regs))
+		emit(d->sk, &ev);
+	return 0;
+}
+
+/*
+ * The request whose SYN-ACK timer runs on this CPU. When its retries run
+ * out, the timer unlinks it from the SYN queue with functions the compiler
+ * inlines there, and frees it: its destructor running inside the timer is
+ * the drop.
+ */
+static DEFINE_PER_CPU(const struct request_sock *, timer_req);
+
+/* reqsk_timer_handler(t) */
+static int reqsk_timer_entry(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct timer_list *t = karg(regs, 0);
+
+	this_cpu_write(timer_req, container_of(t, struct request_sock,
+					       rsk_timer));
+	return 0;
+}
+
+static int reqsk_timer_return(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	this_cpu_write(timer_req, NULL);
+	return 0;
+}
+
+/* tcp_v{4,6}_reqsk_destructor(req): a request is being freed. */
+static int reqsk_destructor_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct request_sock *req = karg(regs, 0);
+	const struct sock *sk = req->rsk_listener;
+	struct listen_event ev = {
+		.cause = TCPSCOPE_LISTEN_DROP,
+		.flags = TCPSCOPE_LISTEN_F_TIMEOUT,
+	};
+	struct peer peer;
+
+	if (this_cpu_read(timer_req) != req || !is_tcp_listener(sk))
+		return 0;
+	peer_from_req(&peer, sk, req);
+	ev.peer = &peer;
+	emit(sk, &ev);
+	return 0;
+}
+
+/* inet_csk_accept(sk, ...) */
+static int accept_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct req_data *d = (struct req_data *)ri->data;
+
+	d->sk = karg(regs, 0);
+	return is_tcp_listener(d->sk) ? 0 : 1;
+}
+
+static int accept_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct req_data *d = (struct req_data *)ri->data;
+	struct sock *child = (struct sock *)regs_return_value(regs);
+	struct listen_event ev = {
+		.cause = TCPSCOPE_LISTEN_ACCEPT,
+		.peer = &d->peer,
+	};
+
+	if (IS_ERR_OR_NULL(child))
+		return 0;
+	peer_from_child(&d->peer, d->sk, child);
+	emit(d->sk, &ev);
+	return 0;
+}
+
+static struct kprobe kprobes[] = {
+	{ .symbol_name = "tcp_conn_request", .pre_handler = conn_request_pre },
+	{ .symbol_name = "tcp_make_synack", .pre_handler = make_synack_pre },
+	{ .symbol_name = "tcp_v4_syn_recv_sock", .pre_handler = syn_recv_sock4_pre },
+	{ .symbol_name = "tcp_v6_syn_recv_sock", .pre_handler = syn_recv_sock6_pre },
+	{ .symbol_name = "tcp_v4_reqsk_destructor", .pre_handler = reqsk_destructor_pre },
+	{ .symbol_name = "tcp_v6_reqsk_destructor", .pre_handler = reqsk_destructor_pre },
+};
+
+static struct kretprobe kretprobes[] = {
+	{
+		.kp.symbol_name	= "inet_csk_complete_hashdance",
+		.entry_handler	= hashdance_entry,
+		.handler	= hashdance_return,
+		.data_size	= sizeof(struct req_data),
+	}, {
+		.kp.symbol_name	= "inet_csk_reqsk_queue_drop",
+		.entry_handler	= reqsk_drop_entry,
+		.handler	= reqsk_drop_return,
+		.data_size	= sizeof(struct req_data),
+	}, {
+		.kp.symbol_name	= "inet_csk_reqsk_queue_add",
+		.entry_handler	= queue_add_entry,
+		.handler	= queue_add_return,
+		.data_size	= sizeof(struct req_data),
+	}, {
+		.kp.symbol_name	= "reqsk_timer_handler",
+		.entry_handler	= reqsk_timer_entry,
+		.handler	= reqsk_timer_return,
+	}, {
+		.kp.symbol_name	= "inet_csk_accept",
+		.entry_handler	= accept_entry,
+		.handler	= accept_return,
+		.data_size	= sizeof(struct req_data),
+	},
+};
+
+static bool kprobe_on[ARRAY_SIZE(kprobes)];
+static bool kretprobe_on[ARRAY_SIZE(kretprobes)];
+
+/*
+ * The hooks feed the records and the table: without either, none is set.
+ * Each one that cannot be set leaves its events out, with a warning.
+ */
+void tcpscope_listeners_attach(void)
+{
+	int i, ret;
+
+	if (!record_events && !buckets)
+		return;
+	for (i = 0; i < ARRAY_SIZE(kprobes); i++) {
+		ret = register_kprobe(&kprobes[i]);
+		kprobe_on[i] = !ret;
+		if (ret)
+			pr_warn("cannot probe %s (%d): its listen events are missing\n",
+				kprobes[i].symbol_name, ret);
+	}
+	for (i = 0; i < ARRAY_SIZE(kretprobes); i++) {
+		/* Blocked accept() calls each hold one. */
+		kretprobes[i].maxactive = max_t(int, 64, 8 * num_possible_cpus());
+		ret = register_kretprobe(&kretprobes[i]);
+		kretprobe_on[i] = !ret;
+		if (ret)
+			pr_warn("cannot probe %s (%d): its listen events are missing\n",
+				kretprobes[i].kp.symbol_name, ret);
+	}
+}
+
+void tcpscope_listeners_detach(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(kretprobes); i++)
+		if (kretprobe_on[i])
+			unregister_kretprobe(&kretprobes[i]);
+	for (i = 0; i < ARRAY_SIZE(kprobes); i++)
+		if (kprobe_on[i])
+			unregister_kprobe(&kprobes[i]);
+	memset(kprobe_on, 0, sizeof(kprobe_on));
+	memset(kretprobe_on, 0, sizeof(kretprobe_on));
+}
+
+/* Hook calls the kernel could not deliver. */
+u64 tcpscope_listeners_missed(void)
+{
+	u64 n = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(kprobes); i++)
+		n += kprobes[i].nmissed;
+	for (i = 0; i < ARRAY_SIZE(kretprobes); i++)
+		n += kretprobes[i].nmissed + kretprobes[i].kp.nmissed;
+	return n;
+}
+
+/**
+ * tcpscope_listeners_state() - a listener starts or stops listening
+ * @sk: the socket
+ * @oldstate: its state before
+ * @newstate: after: TCP_LISTEN, or TCP_CLOSE from TCP_LISTEN
+ */
+void tcpscope_listeners_state(const struct sock *sk, int oldstate,
+			      int newstate)
+{
+	struct tcpscope_listen_rec r;
+	struct listener_bucket *b;
+	struct listener *l;
+	unsigned long flags;
+
+	if (!buckets)
+		return;
+	memset(&r, 0, sizeof(r));
+	fill_listener(&r, sk);
+	b = bucket_of(r.hdr.conn_id);
+	spin_lock_irqsave(&b->lock, flags);
+	l = listener_get(b, r.hdr.conn_id, &r);
+	l->t_used = r.hdr.ts_ns;
+	l->closed = newstate != TCP_LISTEN;
+	l->synq = l->closed ? 0 : r.synq;
+	l->acceptq = l->closed ? 0 : r.acceptq;
+	spin_unlock_irqrestore(&b->lock, flags);
+}
+
+/* ------------------------------------------------------------ files */
+
+static void show_endpoint(struct seq_file *m, const struct listener *l)
+{
+	char buf[TCPSCOPE_ENDPOINT_MAX];
+
+	*tcpscope_put_endpoint(buf, l->family, l->addr, l->port) = '\0';
+	seq_puts(m, buf);
+}
+
+static void show_queues(struct seq_file *m, const struct listener *l)
+{
+	seq_printf(m, " synq %u/%u max %u acceptq %u/%u max %u", l->synq,
+		   l->limit, l->synq_hi, l->acceptq, l->limit, l->acceptq_hi);
+}
+
+static void show_flood(struct seq_file *m, const struct listener *l, u64 now)
+{
+	seq_printf(m, " synflood %s floods %llu", flood_current(l, now) ?
+		   "yes" : "no", l->floods);
+	if (l->floods)
+		seq_printf(m, " last_halfopen %u last_sources %u last_ago_ms %llu",
+			   l->flood_halfopen, l->flood_sources,
+			   div_u64(now - l->flood_since, NSEC_PER_MSEC));
+}
+
+static void show_listener(struct seq_file *m, const struct listener *l,
+			  u64 now)
+{
+	int i;
+
+	seq_printf(m, "ns=%u id=%llx ", l->netns, l->id);
+	show_endpoint(m, l);
+	seq_puts(m, l->closed ? " closed" : " listening");
+	show_queues(m, l);
+	for (i = 0; i < LC_NR; i++)
+		seq_printf(m, " %s %llu", count_names[i], l->count[i]);
+	show_flood(m, l, now);
+	seq_putc(m, '\n');
+}
+
+static void *listeners_seq_start(struct seq_file *m, loff_t *pos)
+{
+	if (*pos == 0)
+		return SEQ_START_TOKEN;
+	return *pos <= nbuckets ? &buckets[*pos - 1] : NULL;
+}
+
+static void *listeners_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return *pos <= nbuckets ? &buckets[*pos - 1] : NULL;
+}
+
+static void listeners_seq_stop(struct seq_file *m, void *v)
+{
+}
+
+static int listeners_seq_show(struct seq_file *m, void *v)
+{
+	struct listener_bucket *b = v;
+	unsigned long flags;
+	u64 now;
+	int i;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_printf(m, "# max_listeners %u evicted %lld synflood_halfopen %u synflood_sources %u\n",
+			   nbuckets * LISTENERS_WAYS,
+			   (long long)atomic64_read(&evicted), flood_halfopen,
+			   flood_sources);
+		return 0;
+	}
+	now = ktime_get_mono_fast_ns();
+	spin_lock_irqsave(&b->lock, flags);
+	for (i = 0; i < LISTENERS_WAYS; i++)
+		if (b->slot[i].id)
+			show_listener(m, &b->slot[i], now);
+	spin_unlock_irqrestore(&b->lock, flags);
+	return 0;
+}
+
+static const struct seq_operations listeners_sops = {
+	.start	= listeners_seq_start,
+	.next	= listeners_seq_next,
+	.stop	= listeners_seq_stop,
+	.show	= listeners_seq_show,
+};
+DEFINE_SEQ_ATTRIBUTE(listeners);
+
+/* The listeners file, in @dir. */
+void tcpscope_listeners_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("listeners", 0400, dir, NULL, &listeners_fops);
+}
+
+/* /proc/net/tcpscope: a line per listener of @net that still listens. */
+void tcpscope_listeners_show_net(struct seq_file *m, const struct net *net)
+{
+	u64 now = ktime_get_mono_fast_ns();
+	unsigned long flags;
+	unsigned int i, j;
+
+	for (i = 0; i < nbuckets; i++) {
+		struct listener_bucket *b = &buckets[i];
+
+		spin_lock_irqsave(&b->lock, flags);
+		for (j = 0; j < LISTENERS_WAYS; j++) {
+			const struct listener *l = &b->slot[j];
+
+			if (!l->id || l->closed || l->netns != net->ns.inum)
+				continue;
+			seq_puts(m, "listener ");
+			show_endpoint(m, l);
+			show_queues(m, l);
+			seq_printf(m, " syns %llu synq_overflows %llu cookies_sent %llu acceptq_overflows %llu handshakes %llu",
+				   l->count[LC_SYNS],
+				   l->count[LC_SYNQ_DROPS] +
+				   l->count[LC_SYNQ_COOKIES],
+				   l->count[LC_COOKIES],
+				   l->count[LC_ACCEPTQ_DROPS],
+				   l->count[LC_CHILDREN]);
+			show_flood(m, l, now);
+			seq_putc(m, '\n');
+		}
+		spin_unlock_irqrestore(&b->lock, flags);
+	}
+}
+
+/**
+ * tcpscope_listeners_init() - allocate the table
+ * @p: the module parameters
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int tcpscope_listeners_init(const struct tcpscope_listeners_params *p)
+{
+	unsigned int i;
+
+	record_events = p->events;
+	flood_halfopen = p->synflood_halfopen;
+	flood_sources = p->synflood_sources;
+	if (!p->max_listeners)
+		return 0;
+	nbuckets = DIV_ROUND_UP(p->max_listeners, LISTENERS_WAYS);
+	buckets = vzalloc(array_size(nbuckets, sizeof(*buckets)));
+	if (!buckets)
+		return -ENOMEM;
+	for (i = 0; i < nbuckets; i++)
+		spin_lock_init(&buckets[i].lock);
+	hash_seed = get_random_u32();
+	return 0;
+}
+
+/* Only once no hook can call in any more. */
+void tcpscope_listeners_exit(void)
+{
+	vfree(buckets);
+	buckets = NULL;
+	nbuckets = 0;
+}
