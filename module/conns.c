@@ -262,18 +262,20 @@ static enum conn_check check(u32 got, u32 isn, u32 data)
 }
 
 /*
- * The passive opener's socket accepted the handshake's final ACK. The
- * netfilter hooks look up only some received segments, so they may have
- * missed that ACK (over loopback, where early demux does not run, or when
- * it carries data): then the socket says what was acknowledged, snd_una,
- * which the kernel checked against its ISN + 1.
+ * The passive opener's socket accepted the handshake's final ACK: the
+ * handshake is complete now, not when an ACK was seen (the kernel drops
+ * one that finds the accept queue full). The netfilter hooks look up only
+ * some received segments, so they may have missed that ACK (over
+ * loopback, where early demux does not run, or when it carries data):
+ * then the socket says what was acknowledged, snd_una, which the kernel
+ * checked against its ISN + 1.
  */
 static void conn_accepted(struct conn *c, const struct sock *sk, u64 now)
 {
 	if (!c->t_synack || c->t_ack)
 		return;
 	c->t_ack = now;
-	if (c->have_isn_local)
+	if (c->have_isn_local && c->ack_check == CHECK_NONE)
 		c->ack_check = check(READ_ONCE(tcp_sk(sk)->snd_una),
 				     c->isn_local, 0);
 	if (c->t_syn)
@@ -383,11 +385,15 @@ static void seg_ack(const struct net *net, struct conn *c,
 {
 	if (!c->t_synack || c->t_ack)
 		return;
+	if (!local) {
+		/* Checked; the child's SYN_RECV -> ESTABLISHED completes it. */
+		if (c->have_isn_local)
+			c->ack_check = check(r->ack, c->isn_local, 0);
+		return;
+	}
 	c->t_ack = now;
-	if (local && c->have_isn_remote)
+	if (c->have_isn_remote)
 		c->ack_check = check(r->ack, c->isn_remote, 0);
-	else if (!local && c->have_isn_local)
-		c->ack_check = check(r->ack, c->isn_local, 0);
 	if (c->t_syn)
 		tcpscope_pernet_handshake(net, now - c->t_syn);
 }

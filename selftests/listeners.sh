@@ -140,11 +140,14 @@ else
 fi
 pl=$(ip netns exec "$NS_SRV" cat "$PROC_NET" | grep "^listener $SRV4:8080 ")
 plc=$(ip netns exec "$NS_CLI" cat "$PROC_NET" | grep -c '^listener ')
-if [[ $pl == *" acceptq 3/2 max 3 "*" acceptq_overflows $lo "* ]] && [ "$plc" = 0 ]; then
-	ktap_test_pass "/proc/net/tcpscope: the server's namespace has the listener line, the client's none"
+hs=$(lfield 8080 handshakes)
+lat=$(ip netns exec "$NS_SRV" cat "$PROC_NET" | awk '$1 == "handshake" && $2 == "latency" { print $4 }')
+if [[ $pl == *" acceptq 3/2 max 3 "*" acceptq_overflows $lo handshakes $hs "* ]] &&
+   [ "$plc" = 0 ] && [ "$hs" = 3 ] && [ "$lat" = "$hs" ]; then
+	ktap_test_pass "/proc/net/tcpscope: the server's namespace has the listener line, the client's none; handshakes timed = children (3), dropped ACKs not"
 else
-	ktap_print_msg "server: $pl; client: $plc listener lines"
-	ktap_test_fail "/proc/net/tcpscope: the server's namespace has the listener line, the client's none"
+	ktap_print_msg "server: $pl; client: $plc listener lines; latency count $lat"
+	ktap_test_fail "/proc/net/tcpscope: the server's namespace has the listener line, the client's none; handshakes timed = children ($hs), dropped ACKs not"
 fi
 touch "$TMPD/ctl-8080/accept-1"
 wait_for_line "$TMPD/srv-8080" '^accepted' $((10 * SLOW))
