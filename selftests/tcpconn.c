@@ -11,7 +11,10 @@
  * server: binds ADDR:PORT (PORT 0: ephemeral), prints "listening <port>",
  *   then handles N connections one after the other, printing
  *   "accepted <peer port>" for each. Default: echo everything until EOF,
- *   then close (passive close: CLOSE_WAIT -> LAST_ACK -> CLOSE).
+ *   wait (up to 2 s) until the peer has acknowledged all of it, then close
+ *   (passive close: CLOSE_WAIT -> LAST_ACK -> CLOSE). The wait keeps the
+ *   ACK of the echo from crossing the close, when the FIN is being queued:
+ *   tcpscope's packets=control could not tell that ACK from the FIN's.
  *   --close-first: shutdown(SHUT_WR) at once, read until EOF, close
  *   (active close: FIN_WAIT1 -> FIN_WAIT2 -> CLOSE).
  *   --hold: after N connections keep the listener open until SIGTERM,
@@ -31,9 +34,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 
 #include "sockaddr.h"
 
@@ -102,6 +107,19 @@ static size_t read_eof(int fd, int echo, char *keep, size_t max)
 	}
 }
 
+/* Until the peer has acknowledged all @fd sent (SIOCOUTQ), or 2 s. */
+static void wait_acked(int fd)
+{
+	struct timespec ts = { 0, 1000000 };
+	int i, n;
+
+	for (i = 0; i < 2000; i++) {
+		if (ioctl(fd, SIOCOUTQ, &n) || !n)
+			return;
+		nanosleep(&ts, NULL);
+	}
+}
+
 static int run_server(struct sockaddr_storage *ss, socklen_t len, long count,
 		      int close_first, int hold)
 {
@@ -151,6 +169,7 @@ static int run_server(struct sockaddr_storage *ss, socklen_t len, long count,
 			read_eof(fd, 0, NULL, 0);
 		} else {
 			read_eof(fd, 1, NULL, 0);
+			wait_acked(fd);
 		}
 		if (close(fd))
 			die("close");
