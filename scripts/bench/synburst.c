@@ -20,7 +20,7 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
-#include <stdint.h>
+#include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,17 +31,17 @@
 struct syn {
 	struct iphdr ip;
 	struct tcphdr tcp;
-} __attribute__((packed));
+};
 
-static uint16_t csum(const void *data, size_t len, uint32_t sum)
+static __u16 csum(const void *data, size_t len, __u32 sum)
 {
-	const uint8_t *p = data;
+	const __u8 *p = data;
 	size_t i;
 
 	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
+		sum += (__u32)p[i] << 8 | p[i + 1];
 	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
+		sum += (__u32)p[len - 1] << 8;
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return htons(~sum & 0xffff);
@@ -56,15 +56,15 @@ static double now(void)
 }
 
 /* The SYN from @src, its checksums filled in. */
-static void make_syn(struct syn *s, uint32_t src, uint32_t dst,
-		     uint16_t dport, uint32_t n)
+static void make_syn(struct syn *s, __u32 src, __u32 dst,
+		     __u16 dport, __u32 n)
 {
 	struct {
-		uint32_t src, dst;
-		uint8_t zero, proto;
-		uint16_t len;
+		__u32 src, dst;
+		__u8 zero, proto;
+		__u16 len;
 		struct tcphdr tcp;
-	} __attribute__((packed)) pseudo;
+	} pseudo;
 
 	memset(s, 0, sizeof(*s));
 	s->ip.version = 4;
@@ -94,14 +94,17 @@ static void make_syn(struct syn *s, uint32_t src, uint32_t dst,
 int main(int argc, char **argv)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET };
-	unsigned int a, b, port;
+	unsigned int a, b;
+	char *end;
+	long port;
 	double t0, secs, t;
-	uint32_t n = 0;
+	__u32 n = 0;
 	struct syn s;
 	int fd;
 
+	port = argc == 5 ? strtol(argv[2], &end, 10) : 0;
 	if (argc != 5 || inet_pton(AF_INET, argv[1], &to.sin_addr) != 1 ||
-	    sscanf(argv[2], "%u", &port) != 1 || !port || port > 65535 ||
+	    *end || port < 1 || port > 65535 ||
 	    sscanf(argv[4], "%u.%u", &a, &b) != 2 || a > 255 || b > 255) {
 		fprintf(stderr, "usage: synburst ADDR PORT SECONDS A.B\n");
 		return 2;
@@ -118,7 +121,7 @@ int main(int argc, char **argv)
 
 		/* Check the clock every 256 SYNs. */
 		for (i = 0; i < 256; i++, n++) {
-			uint32_t src = htonl(a << 24 | b << 16 |
+			__u32 src = htonl(a << 24 | b << 16 |
 					     (1 + n % 65534));
 
 			make_syn(&s, src, to.sin_addr.s_addr, port, n);
