@@ -70,6 +70,8 @@
 #define LISTENERS_WAYS	4
 #define FLOOD_WINDOW_NS	NSEC_PER_SEC
 #define FLOOD_BITS	256
+/* accept() calls that can be blocked at once and still be seen */
+#define ACCEPT_MAXACTIVE	1024
 
 enum listener_count {
 	LC_SYNS,
@@ -168,7 +170,8 @@ static void peer_from_req(struct peer *p, const struct sock *sk,
 	memset(p, 0, sizeof(*p));
 	p->port = ireq->ir_rmt_port;
 #if IS_ENABLED(CONFIG_IPV6)
-	if (req->__req_common.skc_family == AF_INET6) {
+	/* The request's own family: an IPv4 one of an IPv6 listener has no v6 address. */
+	if (req->rsk_ops->family == AF_INET6) {
 		memcpy(p->addr, &ireq->ir_v6_rmt_addr, sizeof(struct in6_addr));
 		return;
 	}
@@ -275,7 +278,8 @@ static void count_event(struct listener *l, const struct tcpscope_listen_rec *r)
 /* Is the flag still meaningful at @now: has a SYN come in lately? */
 static bool flood_current(const struct listener *l, u64 now)
 {
-	return l->flood && now - l->win_start < 2 * FLOOD_WINDOW_NS;
+	/* Stamped before the lock: @now may be a little older than win_start. */
+	return l->flood && (s64)(now - l->win_start) < 2 * FLOOD_WINDOW_NS;
 }
 
 static void flood_update(struct listener *l, const struct tcpscope_listen_rec *r,
@@ -283,7 +287,7 @@ static void flood_update(struct listener *l, const struct tcpscope_listen_rec *r
 {
 	u32 halfopen, sources;
 
-	if (now - l->win_start >= FLOOD_WINDOW_NS) {
+	if ((s64)(now - l->win_start) >= FLOOD_WINDOW_NS) {
 		if (!flood_current(l, now) || l->win_peak < flood_halfopen)
 			l->flood = false;
 		l->win_start = now;
@@ -422,7 +426,9 @@ static void syn_overflows(const struct sock *sk, const struct sk_buff *skb,
 	u8 syncookies = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_syncookies);
 
 	ev->cause = TCPSCOPE_LISTEN_OVERFLOW;
-	if (inet_csk_reqsk_queue_is_full(sk) && !compat_tw_isn(skb)) {
+	/* tcp_syncookies=2 answers every SYN with a cookie, counted as here. */
+	if ((syncookies == 2 || inet_csk_reqsk_queue_is_full(sk)) &&
+	    !compat_tw_isn(skb)) {
 		ev->overflow = syncookies ? TCPSCOPE_OVERFLOW_SYNQ_COOKIE :
 					    TCPSCOPE_OVERFLOW_SYNQ_DROP;
 		emit(sk, ev);
@@ -753,8 +759,11 @@ void tcpscope_listeners_attach(void)
 				kprobes[i].symbol_name, ret);
 	}
 	for (i = 0; i < ARRAY_SIZE(kretprobes); i++) {
-		/* Blocked accept() calls each hold one. */
 		kretprobes[i].maxactive = max_t(int, 64, 8 * num_possible_cpus());
+		/* Each thread blocked in accept() holds one. */
+		if (kretprobes[i].handler == accept_return)
+			kretprobes[i].maxactive = max_t(int, ACCEPT_MAXACTIVE,
+							64 * num_possible_cpus());
 		ret = register_kretprobe(&kretprobes[i]);
 		kretprobe_on[i] = !ret;
 		if (ret)
