@@ -22,6 +22,7 @@
 #     sent again after about 1 s and 3 s (retry 1, 2, TCPSynRetrans), the
 #     request leaves the SYN queue when the retries run out (drop timeout);
 #     a second client's data completes its handshake (child event).
+#  An IPv4 client of a dual-stack listener shows as [::ffff:a.b.c.d].
 #  D. max_listeners=4: 10 listeners, the file keeps 4 and counts the rest
 #     as evicted. Bad parameter values fail insmod with a message.
 
@@ -48,7 +49,7 @@ tcpscope_load listen=1 synflood_halfopen=8 synflood_sources=8 ||
 events_reader_start "$EV"
 
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 19
 
 # nstat_get NS COUNTER: the namespace's counter, absolute.
 nstat_get() {
@@ -84,6 +85,10 @@ settle() {
 		sleep 1.5
 	done
 	return 1
+}
+
+re_ip() {	# re_ip ADDR: ADDR with its dots escaped
+	printf '%s' "$1" | sed 's/\./\\./g'
 }
 
 # lines PORT REGEX: listen lines of the listener on PORT matching REGEX.
@@ -280,6 +285,30 @@ else
 	ktap_test_fail "lost third ACK: the client's data completes the handshake (child event, synq 0/4, acceptq 1/4 as ss: $rq)"
 fi
 touch "$TMPD/cctl2/stop" "$TMPD/ctl-8083/stop"
+
+# An IPv4 client of a dual-stack listener: its peer, v4-mapped, everywhere.
+serve8084() {
+	mkdir -p "$TMPD/ctl-8084" "$TMPD/cctl-8084"
+	ip netns exec "$NS_SRV" $LISTENER serve :: 8084 4 "$TMPD/ctl-8084" \
+		> "$TMPD/srv-8084" 2>&1 &
+	BG_PIDS+=("$!")
+	wait_for_line "$TMPD/srv-8084" '^listening' $((10 * SLOW)) &&
+	touch "$TMPD/ctl-8084/accept-1" &&
+	clients 8084 1 &&
+	wait_for_line "$TMPD/srv-8084" '^accepted' $((10 * SLOW))
+}
+serve8084 || ktap_print_msg "the dual-stack connection did not run"
+cport=$(awk '/^started/ { print $2 }' "$TMPD/cli-8084")
+sleep 0.5
+l8084=$(grep ' listen \[::\]:8084 ' "$EV")
+good=$(grep -cE " synq [0-9]+/4 acceptq [0-9]+/4 (syn|synack|child|accept) peer \[::ffff:$(re_ip "$CLI4")\]:$cport\$" <<< "$l8084")
+if [ "$good" = 4 ] && [ "$(wc -l <<< "$l8084")" = 4 ]; then
+	ktap_test_pass "IPv4 client of a dual-stack listener: syn, synack, child, accept, each with peer [::ffff:$CLI4]:$cport"
+else
+	ktap_print_msg "$l8084"
+	ktap_test_fail "IPv4 client of a dual-stack listener: syn, synack, child, accept, each with peer [::ffff:$CLI4]:$cport"
+fi
+touch "$TMPD/cctl-8084/stop" "$TMPD/ctl-8084/stop"
 
 bad=$(grep ' listen ' "$EV" | grep -Evc -- "$RE_LISTEN")
 total=$(grep -c ' listen ' "$EV")
