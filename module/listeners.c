@@ -576,8 +576,12 @@ static int hashdance_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-/* inet_csk_reqsk_queue_drop(sk, req) */
-static int reqsk_drop_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/*
+ * inet_csk_reqsk_queue_drop(sk, req) and inet_csk_reqsk_queue_add(sk, req,
+ * child, a Fast Open child), unless inet_csk_complete_hashdance() calls
+ * them for its own request: that is its child event.
+ */
+static int req_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct req_data *d = (struct req_data *)ri->data;
 	const struct request_sock *req = karg(regs, 1);
@@ -601,20 +605,6 @@ static int reqsk_drop_return(struct kretprobe_instance *ri,
 	/* It returns whether the request was still in the queue. */
 	if (regs_return_value(regs))
 		emit(d->sk, &ev);
-	return 0;
-}
-
-/* inet_csk_reqsk_queue_add(sk, req, child): a Fast Open child */
-static int queue_add_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct req_data *d = (struct req_data *)ri->data;
-	const struct request_sock *req = karg(regs, 1);
-
-	d->sk = karg(regs, 0);
-	/* inet_csk_complete_hashdance()'s own call: its child event. */
-	if (!is_tcp_listener(d->sk) || this_cpu_read(hashdance_req) == req)
-		return 1;
-	peer_from_req(&d->peer, d->sk, req);
 	return 0;
 }
 
@@ -718,12 +708,12 @@ static struct kretprobe kretprobes[] = {
 		.data_size	= sizeof(struct req_data),
 	}, {
 		.kp.symbol_name	= "inet_csk_reqsk_queue_drop",
-		.entry_handler	= reqsk_drop_entry,
+		.entry_handler	= req_entry,
 		.handler	= reqsk_drop_return,
 		.data_size	= sizeof(struct req_data),
 	}, {
 		.kp.symbol_name	= "inet_csk_reqsk_queue_add",
-		.entry_handler	= queue_add_entry,
+		.entry_handler	= req_entry,
 		.handler	= queue_add_return,
 		.data_size	= sizeof(struct req_data),
 	}, {
