@@ -4,21 +4,98 @@
  * One copy for the two places that must print the same text:
  * module/format.c (the events file) and scripts/tcpscope-raw.c (the reader
  * of events_raw). The includer first includes uapi/tcpscope.h and provides
- * u8 and u32, bool, size_t, ARRAY_SIZE() and the definition of
- * tput(), a printf that appends to a struct text and never writes beyond
- * its end.
+ * u8 and u32, bool, size_t, memcpy(), strlen() and ARRAY_SIZE().
+ *
+ * Text is appended with the tput_*() helpers below, never with a printf:
+ * the events reader formats every record, and parsing a format string per
+ * field was most of what a packet line cost it.
  */
 #ifndef _TCPSCOPE_TCPTEXT_H
 #define _TCPSCOPE_TCPTEXT_H
 
-/* Text being appended to a buffer, never beyond its end. */
+/*
+ * Text being appended to a buffer of @size bytes (at least 1). It never
+ * goes beyond the end: what does not fit is cut, and the text is always
+ * NUL-terminated, @len bytes long.
+ */
 struct text {
 	char *buf;
 	size_t size;
 	size_t len;
 };
 
-static void tput(struct text *t, const char *fmt, ...);
+static const char tcptext_hex[] = "0123456789abcdef";
+
+static void tput_mem(struct text *t, const char *s, size_t n)
+{
+	size_t room = t->size - t->len - 1;
+
+	if (n > room)
+		n = room;
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
+static void tput_str(struct text *t, const char *s)
+{
+	tput_mem(t, s, strlen(s));
+}
+
+static void tput_char(struct text *t, char c)
+{
+	tput_mem(t, &c, 1);
+}
+
+/*
+ * @v in decimal at @p, which has room for 20 digits; returns the end.
+ * 64-bit targets only (the kernel module is built for x86_64).
+ */
+static char *text_put_dec(char *p, unsigned long long v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/*
+ * @v in lower-case hex at @p, at least @width digits (zero-padded, 16 at
+ * most); @p has room for 16 digits. Returns the end.
+ */
+static char *text_put_hex(char *p, unsigned long long v, unsigned int width)
+{
+	char tmp[16];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = tcptext_hex[v & 0xf];
+		v >>= 4;
+	} while (v || n < width);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static void tput_dec(struct text *t, unsigned long long v)
+{
+	char tmp[20];
+
+	tput_mem(t, tmp, text_put_dec(tmp, v) - tmp);
+}
+
+static void tput_xint(struct text *t, u32 v, unsigned int width)
+{
+	char tmp[16];
+
+	tput_mem(t, tmp, text_put_hex(tmp, v, width) - tmp);
+}
 
 static u32 get_be16(const u8 *p)
 {
@@ -35,7 +112,7 @@ static void tput_hex(struct text *t, const u8 *p, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		tput(t, "%02x", p[i]);
+		tput_xint(t, p[i], 2);
 }
 
 /* TCP option kinds tcpdump names (print-tcp.c tcp_option_values). */
@@ -68,13 +145,13 @@ static const char *tcp_option_name(unsigned int kind)
 static void put_tfo(struct text *t, const u8 *p, unsigned int n, bool exp)
 {
 	if (exp)
-		tput(t, "tfo");
+		tput_str(t, "tfo");
 	if (!n) {
-		tput(t, " cookiereq");
+		tput_str(t, " cookiereq");
 	} else if (n % 2 || n < 4 || n > 16) {
-		tput(t, " (invalid)");
+		tput_str(t, " (invalid)");
 	} else {
-		tput(t, " cookie ");
+		tput_str(t, " cookie ");
 		tput_hex(t, p, n);
 	}
 }
@@ -95,10 +172,10 @@ static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
 	unsigned int opt, len, datalen, i, v;
 	char ch = 0;
 
-	tput(t, ", options [");
+	tput_str(t, ", options [");
 	while (hlen) {
 		if (ch)
-			tput(t, "%c", ch);
+			tput_char(t, ch);
 		opt = *cp++;
 		if (opt == 0 || opt == 1) {
 			len = 1;
@@ -115,33 +192,43 @@ static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
 		}
 		hlen--;
 		datalen = 0;
-		if (tcp_option_name(opt))
-			tput(t, "%s", tcp_option_name(opt));
-		else
-			tput(t, "unknown-%u", opt);
+		if (tcp_option_name(opt)) {
+			tput_str(t, tcp_option_name(opt));
+		} else {
+			tput_str(t, "unknown-");
+			tput_dec(t, opt);
+		}
 		switch (opt) {
 		case 2:
 			datalen = 2;
 			if (datalen > hlen)
 				goto bad;
-			tput(t, " %u", get_be16(cp));
+			tput_char(t, ' ');
+			tput_dec(t, get_be16(cp));
 			break;
 		case 3:
 			datalen = 1;
 			if (datalen > hlen)
 				goto bad;
-			tput(t, " %u", cp[0]);
+			tput_char(t, ' ');
+			tput_dec(t, cp[0]);
 			break;
 		case 5:
 			datalen = len - 2;
 			if (datalen % 8) {
-				tput(t, " invalid sack");
+				tput_str(t, " invalid sack");
 				break;
 			}
-			tput(t, " %u ", datalen / 8);
-			for (i = 0; i < datalen; i += 8)
-				tput(t, "{%u:%u}", get_be32(cp + i),
-				     get_be32(cp + i + 4));
+			tput_char(t, ' ');
+			tput_dec(t, datalen / 8);
+			tput_char(t, ' ');
+			for (i = 0; i < datalen; i += 8) {
+				tput_char(t, '{');
+				tput_dec(t, get_be32(cp + i));
+				tput_char(t, ':');
+				tput_dec(t, get_be32(cp + i + 4));
+				tput_char(t, '}');
+			}
 			break;
 		case 6:
 		case 7:
@@ -151,50 +238,62 @@ static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
 			datalen = 4;
 			if (datalen > hlen)
 				goto bad;
-			tput(t, " %u", get_be32(cp));
+			tput_char(t, ' ');
+			tput_dec(t, get_be32(cp));
 			break;
 		case 8:
 			datalen = 8;
 			if (datalen > hlen)
 				goto bad;
-			tput(t, " val %u ecr %u", get_be32(cp), get_be32(cp + 4));
+			tput_str(t, " val ");
+			tput_dec(t, get_be32(cp));
+			tput_str(t, " ecr ");
+			tput_dec(t, get_be32(cp + 4));
 			break;
 		case 19:
 			datalen = 16;
 			if (datalen > hlen)
 				goto bad;
-			tput(t, " shared secret not supplied with -M, can't check - ");
+			tput_str(t, " shared secret not supplied with -M, can't check - ");
 			tput_hex(t, cp, datalen);
 			break;
 		case 20:
 			datalen = 2;
 			if (datalen > hlen)
 				goto bad;
-			tput(t, " cap %02x id %u", cp[0], cp[1]);
+			tput_str(t, " cap ");
+			tput_xint(t, cp[0], 2);
+			tput_str(t, " id ");
+			tput_dec(t, cp[1]);
 			break;
 		case 28:
 			datalen = 2;
 			if (datalen > hlen)
 				goto bad;
 			v = get_be16(cp);
-			tput(t, " 0x%x", v);
-			tput(t, " %u", v & 1 ? (v >> 1) * 60 : v >> 1);
+			tput_str(t, " 0x");
+			tput_xint(t, v, 1);
+			tput_char(t, ' ');
+			tput_dec(t, v & 1 ? (v >> 1) * 60 : v >> 1);
 			break;
 		case 29:
 			datalen = len - 2;
 			if (datalen < 2) {
-				tput(t, " (invalid)");
+				tput_str(t, " (invalid)");
 				break;
 			}
-			tput(t, " keyid %u rnextkeyid %u", cp[0], cp[1]);
+			tput_str(t, " keyid ");
+			tput_dec(t, cp[0]);
+			tput_str(t, " rnextkeyid ");
+			tput_dec(t, cp[1]);
 			if (datalen > 2) {
-				tput(t, " mac 0x");
+				tput_str(t, " mac 0x");
 				tput_hex(t, cp + 2, datalen - 2);
 			}
 			break;
 		case 34:
 			datalen = len - 2;
-			tput(t, " ");
+			tput_char(t, ' ');
 			put_tfo(t, cp, datalen, false);
 			break;
 		case 254:
@@ -202,11 +301,11 @@ static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
 			if (datalen < 2)
 				goto bad;
 			v = get_be16(cp);
-			tput(t, "-");
+			tput_char(t, '-');
 			if (v == 0xf989)
 				put_tfo(t, cp + 2, datalen - 2, true);
 			else
-				tput(t, "%04x", v);
+				tput_xint(t, v, 4);
 			break;
 		case 0:
 		case 1:
@@ -215,28 +314,31 @@ static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
 		default:	/* mptcp included: tcpdump decodes it further */
 			datalen = len - 2;
 			if (datalen)
-				tput(t, " 0x");
+				tput_str(t, " 0x");
 			tput_hex(t, cp, datalen);
 			break;
 		}
 		cp += datalen;
 		hlen -= datalen;
 		datalen += opt == 0 || opt == 1 ? 1 : 2;
-		if (datalen != len)
-			tput(t, "[len %u]", len);
+		if (datalen != len) {
+			tput_str(t, "[len ");
+			tput_dec(t, len);
+			tput_char(t, ']');
+		}
 		ch = ',';
 		if (opt == 0)
 			break;
 	}
-	tput(t, "]");
+	tput_char(t, ']');
 	return true;
 bad:
-	tput(t, "[bad opt]");
+	tput_str(t, "[bad opt]");
 	if (ch)
-		tput(t, "]");
+		tput_char(t, ']');
 	return false;
 trunc:
-	tput(t, " [|tcp]");
+	tput_str(t, " [|tcp]");
 	return false;
 }
 
@@ -255,14 +357,14 @@ static void put_tcp_flags(struct text *t, unsigned int flags)
 	bool any = false;
 	unsigned int i;
 
-	tput(t, "Flags [");
+	tput_str(t, "Flags [");
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		if (flags & names[i].bit) {
-			tput(t, "%c", names[i].c);
+			tput_char(t, names[i].c);
 			any = true;
 		}
 	}
-	tput(t, "%s]", any ? "" : "none");
+	tput_str(t, any ? "]" : "none]");
 }
 
 /* What tcpdump prints after "<src>.<port> > <dst>.<port>: ". */
@@ -274,18 +376,27 @@ static void tput_tcp(struct text *t, const struct tcpscope_packet_rec *r)
 	put_tcp_flags(t, r->flags);
 	if (r->len ||
 	    r->flags & (TCPSCOPE_TCP_SYN | TCPSCOPE_TCP_FIN | TCPSCOPE_TCP_RST)) {
-		tput(t, ", seq %u", r->seq);
-		if (r->len)
-			tput(t, ":%u", (u32)(r->seq + r->len));
+		tput_str(t, ", seq ");
+		tput_dec(t, r->seq);
+		if (r->len) {
+			tput_char(t, ':');
+			tput_dec(t, (u32)(r->seq + r->len));
+		}
 	}
-	if (r->flags & TCPSCOPE_TCP_ACK)
-		tput(t, ", ack %u", r->ack);
-	tput(t, ", win %u", r->win);
-	if (r->flags & TCPSCOPE_TCP_URG)
-		tput(t, ", urg %u", r->urg);
+	if (r->flags & TCPSCOPE_TCP_ACK) {
+		tput_str(t, ", ack ");
+		tput_dec(t, r->ack);
+	}
+	tput_str(t, ", win ");
+	tput_dec(t, r->win);
+	if (r->flags & TCPSCOPE_TCP_URG) {
+		tput_str(t, ", urg ");
+		tput_dec(t, r->urg);
+	}
 	if (optlen && !put_tcp_options(t, r->opts, optlen, r->len))
 		return;
-	tput(t, ", length %u", r->len);
+	tput_str(t, ", length ");
+	tput_dec(t, r->len);
 }
 
 static const char *listen_cause_name(unsigned int cause)
@@ -324,21 +435,37 @@ static const char *listen_overflow_name(unsigned int overflow)
 static void tput_listen(struct text *t, const struct tcpscope_listen_rec *r,
 			const char *local, const char *peer)
 {
-	tput(t, "%s synq %u/%u acceptq %u/%u %s", local, r->synq, r->synq_max,
-	     r->acceptq, r->acceptq_max, listen_cause_name(r->cause));
-	if (r->cause == TCPSCOPE_LISTEN_OVERFLOW)
-		tput(t, " %s", listen_overflow_name(r->overflow));
-	if (r->cause == TCPSCOPE_LISTEN_SYNACK_RETRANS)
-		tput(t, " retry %u after_us %llu", r->retrans,
-		     (unsigned long long)r->since_us);
+	tput_str(t, local);
+	tput_str(t, " synq ");
+	tput_dec(t, r->synq);
+	tput_char(t, '/');
+	tput_dec(t, r->synq_max);
+	tput_str(t, " acceptq ");
+	tput_dec(t, r->acceptq);
+	tput_char(t, '/');
+	tput_dec(t, r->acceptq_max);
+	tput_char(t, ' ');
+	tput_str(t, listen_cause_name(r->cause));
+	if (r->cause == TCPSCOPE_LISTEN_OVERFLOW) {
+		tput_char(t, ' ');
+		tput_str(t, listen_overflow_name(r->overflow));
+	}
+	if (r->cause == TCPSCOPE_LISTEN_SYNACK_RETRANS) {
+		tput_str(t, " retry ");
+		tput_dec(t, r->retrans);
+		tput_str(t, " after_us ");
+		tput_dec(t, r->since_us);
+	}
 	if (r->flags & TCPSCOPE_LISTEN_F_COOKIE)
-		tput(t, " cookie");
+		tput_str(t, " cookie");
 	if (r->flags & TCPSCOPE_LISTEN_F_TIMEOUT)
-		tput(t, " timeout");
-	if (r->dport)
-		tput(t, " peer %s", peer);
+		tput_str(t, " timeout");
+	if (r->dport) {
+		tput_str(t, " peer ");
+		tput_str(t, peer);
+	}
 	if (r->flags & TCPSCOPE_LISTEN_F_FLOOD)
-		tput(t, " synflood");
+		tput_str(t, " synflood");
 }
 
 #endif /* _TCPSCOPE_TCPTEXT_H */

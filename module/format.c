@@ -7,7 +7,6 @@
  */
 
 #include <linux/kernel.h>
-#include <linux/stdarg.h>
 #include <linux/math64.h>
 #include <linux/socket.h>
 #include <linux/string.h>
@@ -46,11 +45,13 @@ const char *tcpscope_state_name(unsigned int state)
 }
 
 /*
- * Text is built with the put_*() helpers below rather than with one
- * vsnprintf() per field: the reader formats every event, and parsing a
- * format string per field was most of its cost. Each helper writes at the
- * cursor and returns the new cursor; the caller's buffer has room for a
- * whole line (TCPSCOPE_LINE_MAX), so they do not check bounds.
+ * Text is built with the put_*() helpers below and tcptext.h's
+ * text_put_*() rather than with one vsnprintf() per field: the reader
+ * formats every event, and parsing a format string per field was most of
+ * its cost. Each helper writes at the cursor and returns the new cursor;
+ * the caller's buffer has room for a whole line (TCPSCOPE_LINE_MAX), so
+ * they do not check bounds. Packet and listen lines go through tcptext.h's
+ * bounded tput_*(), shared with scripts/tcpscope-raw.c.
  */
 static char *put_mem(char *p, const char *s, size_t n)
 {
@@ -60,19 +61,6 @@ static char *put_mem(char *p, const char *s, size_t n)
 
 /* A string literal: its length is known at compile time. */
 #define put_lit(p, lit)	put_mem(p, lit, sizeof(lit) - 1)
-
-static char *put_dec(char *p, u64 v)
-{
-	char tmp[20];
-	int n = 0;
-
-	do {
-		tmp[n++] = '0' + do_div(v, 10);
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
 
 /* @v < 10^9, as nine digits with leading zeros */
 static char *put_dec9(char *p, u32 v)
@@ -84,20 +72,6 @@ static char *put_dec9(char *p, u32 v)
 		v /= 10;
 	}
 	return p + 9;
-}
-
-static char *put_hex(char *p, u64 v)
-{
-	char tmp[16];
-	int n = 0;
-
-	do {
-		tmp[n++] = hex_asc[v & 0xf];
-		v >>= 4;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
 }
 
 /**
@@ -119,11 +93,11 @@ char *tcpscope_put_endpoint(char *p, u8 family, const u8 *addr, __be16 port)
 		for (i = 0; i < 4; i++) {
 			if (i)
 				*p++ = '.';
-			p = put_dec(p, addr[i]);
+			p = text_put_dec(p, addr[i]);
 		}
 	}
 	*p++ = ':';
-	return put_dec(p, ntohs(port));
+	return text_put_dec(p, ntohs(port));
 }
 
 static char *put_state_name(char *p, unsigned int state)
@@ -165,16 +139,6 @@ static char *put_reset(char *p, const struct tcpscope_reset_rec *r)
 	return p;
 }
 
-/* tcptext.h's printf. */
-static __printf(2, 3) void tput(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	t->len += vscnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * "tx|rx <src>:<port> > <dst>:<port> " and then the rest of what
  * `tcpdump -S -n` prints after "<src>.<port> > <dst>.<port>: ".
@@ -183,14 +147,17 @@ static size_t format_packet(const struct tcpscope_packet_rec *r, char *buf,
 			    size_t size)
 {
 	struct text t = { .buf = buf, .size = size };
-	char src[TCPSCOPE_ENDPOINT_MAX], dst[TCPSCOPE_ENDPOINT_MAX];
+	char ep[TCPSCOPE_ENDPOINT_MAX];
 
-	*tcpscope_put_endpoint(src, r->family, r->saddr, r->sport) = '\0';
-	*tcpscope_put_endpoint(dst, r->family, r->daddr, r->dport) = '\0';
-	tput(&t, "%s %s > %s ", r->dir == TCPSCOPE_DIR_TX ? "tx" : "rx", src,
-	     dst);
+	tput_str(&t, r->dir == TCPSCOPE_DIR_TX ? "tx " : "rx ");
+	tput_mem(&t, ep, tcpscope_put_endpoint(ep, r->family, r->saddr,
+					       r->sport) - ep);
+	tput_str(&t, " > ");
+	tput_mem(&t, ep, tcpscope_put_endpoint(ep, r->family, r->daddr,
+					       r->dport) - ep);
+	tput_char(&t, ' ');
 	tput_tcp(&t, r);
-	tput(&t, "\n");
+	tput_char(&t, '\n');
 	return t.len;
 }
 
@@ -203,9 +170,9 @@ static size_t format_listen(const struct tcpscope_listen_rec *r, char *buf,
 
 	*tcpscope_put_endpoint(local, r->family, r->saddr, r->sport) = '\0';
 	*tcpscope_put_endpoint(peer, r->family, r->daddr, r->dport) = '\0';
-	tput(&t, "listen ");
+	tput_str(&t, "listen ");
 	tput_listen(&t, r, local, peer);
-	tput(&t, "\n");
+	tput_char(&t, '\n');
 	return t.len;
 }
 
@@ -215,15 +182,15 @@ static char *put_prefix(char *p, const struct tcpscope_hdr *h)
 	u32 nsec;
 	u64 sec = div_u64_rem(h->ts_ns, NSEC_PER_SEC, &nsec);
 
-	p = put_dec(p, sec);
+	p = text_put_dec(p, sec);
 	*p++ = '.';
 	p = put_dec9(p, nsec);
 	p = put_lit(p, " cpu");
-	p = put_dec(p, h->cpu);
+	p = text_put_dec(p, h->cpu);
 	p = put_lit(p, " ns=");
-	p = put_dec(p, h->netns);
+	p = text_put_dec(p, h->netns);
 	p = put_lit(p, " id=");
-	p = put_hex(p, h->conn_id);
+	p = text_put_hex(p, h->conn_id, 1);
 	*p++ = ' ';
 	return p;
 }
@@ -245,9 +212,9 @@ size_t tcpscope_format_item(const struct tcpscope_item *item, char *buf,
 		return 0;
 	if (item->lost) {
 		p = put_lit(p, "LOST ");
-		p = put_dec(p, item->lost);
+		p = text_put_dec(p, item->lost);
 		p = put_lit(p, " cpu");
-		p = put_dec(p, item->lost_cpu);
+		p = text_put_dec(p, item->lost_cpu);
 		*p++ = '\n';
 	}
 	if (!item->has_rec)
@@ -268,7 +235,7 @@ size_t tcpscope_format_item(const struct tcpscope_item *item, char *buf,
 		break;
 	default:
 		p = put_lit(p, "kind");
-		p = put_dec(p, item->rec.hdr.kind);
+		p = text_put_dec(p, item->rec.hdr.kind);
 		*p++ = '\n';
 		break;
 	}

@@ -75,7 +75,10 @@ enum parse_result {
 	PKT_BAD,	/* TCP (or undecidable) with bad headers: counted */
 };
 
-/* Where the TCP header is and how long the segment is, headers included. */
+/*
+ * Where the TCP header is and how long the segment is, headers included.
+ * The options are copied into the record only when it is written.
+ */
 struct pkt_pos {
 	unsigned int thoff;
 	unsigned int l4len;
@@ -163,9 +166,6 @@ static enum parse_result parse_tcp(const struct sk_buff *skb,
 	if (doff < sizeof(*th) || doff > pos->l4len)
 		return PKT_BAD;
 	r->optlen = doff - sizeof(*th);
-	if (r->optlen &&
-	    skb_copy_bits(skb, pos->thoff + sizeof(*th), r->opts, r->optlen))
-		return PKT_BAD;
 	r->sport = th->source;
 	r->dport = th->dest;
 	r->seq = ntohl(th->seq);
@@ -368,8 +368,15 @@ static bool handshake_ack_maybe(const struct sock *sk, bool tx)
 }
 
 static void packet_record(struct tcpscope_packet_rec *r, const struct sock *sk,
+			  const struct sk_buff *skb, const struct pkt_pos *pos,
 			  const struct net *net, bool tx)
 {
+	/* parse_tcp() checked that the options lie within the segment. */
+	if (r->optlen && skb_copy_bits(skb, pos->thoff + sizeof(struct tcphdr),
+				       r->opts, r->optlen)) {
+		tcpscope_pernet_count_packet(net, TCPSCOPE_PKT_BAD);
+		return;
+	}
 	r->hdr.kind = TCPSCOPE_KIND_PACKET;
 	r->hdr.size = sizeof(*r);
 	r->hdr.conn_id = packet_conn_id(sk);
@@ -423,7 +430,7 @@ static unsigned int packets_hook(void *priv, struct sk_buff *skb,
 		tcpscope_conns_segment(state->net, &r);
 	if (lookup && (packets_mode == TCPSCOPE_PACKETS_ALL ||
 		       control_wanted(&r, sk, tx)))
-		packet_record(&r, sk, state->net, tx);
+		packet_record(&r, sk, skb, &pos, state->net, tx);
 	if (sk && ref)
 		sock_gen_put(sk);
 	return NF_ACCEPT;

@@ -18,7 +18,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -164,22 +163,6 @@ static void print_reset(const struct tcpscope_reset_rec *r)
 	printf("\n");
 }
 
-/* tcptext.h's printf. */
-static void tput(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->len + 1 >= t->size)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		t->len += (size_t)n < t->size - t->len ? (size_t)n :
-			  t->size - t->len - 1;
-}
-
 /* module/format.c format_packet(). */
 static void print_packet(const struct tcpscope_packet_rec *r)
 {
@@ -189,8 +172,11 @@ static void print_packet(const struct tcpscope_packet_rec *r)
 	line[0] = '\0';
 	endpoint(src, r->family, r->saddr, r->sport);
 	endpoint(dst, r->family, r->daddr, r->dport);
-	tput(&t, "%s %s > %s ", r->dir == TCPSCOPE_DIR_TX ? "tx" : "rx", src,
-	     dst);
+	tput_str(&t, r->dir == TCPSCOPE_DIR_TX ? "tx " : "rx ");
+	tput_str(&t, src);
+	tput_str(&t, " > ");
+	tput_str(&t, dst);
+	tput_char(&t, ' ');
 	tput_tcp(&t, r);
 	printf("%s\n", line);
 }
