@@ -129,6 +129,22 @@ static struct conn_bucket *key_bucket(const struct conn_key *k)
 	return &buckets[reciprocal_scale(h, nbuckets)];
 }
 
+/*
+ * Keys are compared, like hashed, as words: conn_key_init() zeroes the
+ * padding, and the whole key is compared without a branch per byte.
+ */
+static bool conn_key_equal(const struct conn_key *a, const struct conn_key *b)
+{
+	const u32 *x = (const u32 *)a, *y = (const u32 *)b;
+	unsigned int i;
+	u32 diff = 0;
+
+	BUILD_BUG_ON(sizeof(*a) % sizeof(u32));
+	for (i = 0; i < sizeof(*a) / sizeof(u32); i++)
+		diff |= x[i] ^ y[i];
+	return !diff;
+}
+
 /* The entry for @k in @b, or NULL. Under b->lock. */
 static struct conn *bucket_find(struct conn_bucket *b,
 				const struct conn_key *k)
@@ -136,7 +152,7 @@ static struct conn *bucket_find(struct conn_bucket *b,
 	int i;
 
 	for (i = 0; i < CONNS_WAYS; i++)
-		if (b->slot[i].used && !memcmp(&b->slot[i].key, k, sizeof(*k)))
+		if (b->slot[i].used && conn_key_equal(&b->slot[i].key, k))
 			return &b->slot[i];
 	return NULL;
 }
@@ -284,7 +300,8 @@ static void conn_accepted(struct conn *c, const struct sock *sk, u64 now)
 
 /**
  * tcpscope_conns_state() - a connection changed state
- * @r: its state record (listeners are not tracked)
+ * @r: its state record, stamped by tcpscope_ring_write() (listeners are
+ *	not tracked)
  * @sk: its full socket, or NULL (a timewait socket)
  *
  * Any context but NMI.
@@ -304,7 +321,7 @@ void tcpscope_conns_state(const struct tcpscope_state_rec *r,
 	conn_key_init(&k, r->hdr.netns, r->family, r->saddr, r->sport,
 		      r->daddr, r->dport);
 	b = key_bucket(&k);
-	now = ktime_get_mono_fast_ns();
+	now = r->hdr.ts_ns;
 	spin_lock_irqsave(&b->lock, flags);
 	c = bucket_find(b, &k);
 	if (!c)

@@ -5,9 +5,10 @@
  * Each CPU has its own byte ring with one writer side and one reader side.
  * Writers are the hooks, in any context but NMI: with interrupts off, a
  * writer owns its CPU's ring, so it needs no lock and no atomic operation
- * in drop mode. It stamps the record with CLOCK_MONOTONIC after it has
- * made room, so on each CPU the order of records is the order of their
- * timestamps, and publishes it with a release store of the head. The
+ * in drop mode. It stamps the record with CLOCK_MONOTONIC once it owns
+ * its CPU's ring (interrupts off), so on each CPU the order of records is
+ * the order of their timestamps, and publishes it with a release store of
+ * the head. The
  * reader (one at a time, under read_mutex) merges the CPUs by taking the
  * oldest record each time and frees it with a release store of the tail.
  * A record is an 8-byte slot header plus the record rounded up to 8
@@ -212,7 +213,9 @@ static bool ring_make_room(struct ring_cpu *rc, u64 end)
  * @rec: the record; @rec->size bytes (at most TCPSCOPE_REC_MAX), with kind,
  *	 conn_id and netns filled in.
  *
- * Fills in ts_ns, cpu, version and lost_before. Safe in any context but NMI.
+ * Fills in ts_ns (also when the ring has no room and the record is dropped,
+ * so that the caller can use it as the event's time), cpu, version and
+ * lost_before. Safe in any context but NMI.
  */
 void tcpscope_ring_write(struct tcpscope_hdr *rec)
 {
@@ -226,6 +229,7 @@ void tcpscope_ring_write(struct tcpscope_hdr *rec)
 			 rec->size > TCPSCOPE_REC_MAX))
 		return;
 	local_irq_save(flags);
+	rec->ts_ns = ktime_get_mono_fast_ns();
 	rc = this_cpu_ptr(&ring_cpus);
 	head = rc->head;
 	div_u64_rem(head, ring.size, &off);
@@ -246,7 +250,6 @@ void tcpscope_ring_write(struct tcpscope_hdr *rec)
 	slot = (struct ring_slot *)(rc->data + off);
 	slot->len = len;
 	slot->flags = 0;
-	rec->ts_ns = ktime_get_mono_fast_ns();
 	rec->cpu = smp_processor_id();
 	rec->version = TCPSCOPE_RECORD_VERSION;
 	rec->lost_before = ring_claim(&rc->unreported);

@@ -112,6 +112,19 @@ int tcpscope_timewait_handoff(const struct sock *sk)
 	unsigned long flags;
 	int i, substate = 0;
 
+	/*
+	 * A note for @sk, if there is one here, was written by this same
+	 * context before @sk's CLOSE: when no slot of this CPU holds @sk now,
+	 * nothing that interrupts us can add one for it. Most CLOSEs end here,
+	 * without turning interrupts off.
+	 */
+	slots = this_cpu_ptr(tw_handoffs);
+	for (i = 0; i < TW_HANDOFF_SLOTS; i++)
+		if (READ_ONCE(slots[i].sk) == sk)
+			break;
+	if (i == TW_HANDOFF_SLOTS)
+		return 0;
+
 	local_irq_save(flags);
 	slots = this_cpu_ptr(tw_handoffs);
 	for (i = 0; i < TW_HANDOFF_SLOTS; i++)
