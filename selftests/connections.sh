@@ -102,7 +102,7 @@ check_family() {
 		"tcp port $port" 2> "$cap.err" &
 	tdpid=$!
 	BG_PIDS+=("$tdpid")
-	wait_for_line "$cap.err" 'listening on' 10 || ktap_print_msg "tcpdump: $(cat "$cap.err")"
+	wait_for_line "$cap.err" 'listening on' "$START_WAIT" || ktap_print_msg "tcpdump: $(cat "$cap.err")"
 	ok=1
 	run_conn "$ev" "$srv" "$cli" "$port" --bytes 100 || ok=
 	td_stop "$tdpid" "$cap"
@@ -207,7 +207,7 @@ fi
 # v4-mapped addresses, its segments IPv4; one entry, keyed as IPv4.
 ip netns exec "$NS_SRV" "$TCPCONN" server :: 9420 --count 1 > "$TMPD/ds.srv" 2>&1 &
 BG_PIDS+=("$!")
-wait_for_line "$TMPD/ds.srv" '^listening ' 10
+wait_for_line "$TMPD/ds.srv" '^listening ' "$START_WAIT"
 ip netns exec "$NS_CLI" "$TCPCONN" client "$SRV4" 9420 --bytes 10 > "$TMPD/ds.cli" 2>&1
 cport=$(awk '/^port /{print $2; exit}' "$TMPD/ds.cli")
 sleep $((2 * SLOW))

@@ -17,6 +17,9 @@ PROC_NET=/proc/net/tcpscope
 # How much slower than a plain TCG guest this kernel runs (the KASAN and
 # lockdep debug kernel: 4): hold times and deadlines scale by it.
 SLOW=${TCPSCOPE_SLOW:-1}
+# Seconds a helper (python3 or tcpdump, started from the 9p root) may take
+# to say it is ready: generous, since a wait ends as soon as it is.
+START_WAIT=$((30 * SLOW))
 SYS_MODULE=/sys/module/tcpscope
 
 CLI4=198.51.100.1
@@ -447,7 +450,7 @@ run_conn() {
 		> "$pfx.srv" 2>&1 &
 	SRV_PID=$!
 	BG_PIDS+=("$SRV_PID")
-	if ! wait_for_line "$pfx.srv" '^listening ' 10; then
+	if ! wait_for_line "$pfx.srv" '^listening ' "$START_WAIT"; then
 		ktap_print_msg "server did not start: $(cat "$pfx.srv")"
 		return 1
 	fi
@@ -726,7 +729,7 @@ churn_server() {
 	ip netns exec "$NS_SRV" "$CHURN" server "$1" "$2" > "$3" 2>&1 &
 	CHURN_SRV_PID=$!
 	BG_PIDS+=("$CHURN_SRV_PID")
-	wait_for_line "$3" '^listening ' 10
+	wait_for_line "$3" '^listening ' "$START_WAIT"
 }
 
 # churn_count FILE: the last "connections <n>" a churn client printed.

@@ -101,7 +101,7 @@ serve() {	# serve PORT BACKLOG: a server in the background, listening
 	ip netns exec "$NS_SRV" $LISTENER serve "$SRV4" "$1" "$2" "$TMPD/ctl-$1" \
 		> "$TMPD/srv-$1" 2>&1 &
 	BG_PIDS+=("$!")
-	wait_for_line "$TMPD/srv-$1" '^listening' $((10 * SLOW))
+	wait_for_line "$TMPD/srv-$1" '^listening' "$START_WAIT"
 }
 
 clients() {	# clients PORT COUNT: COUNT connect()s in the background
@@ -109,7 +109,7 @@ clients() {	# clients PORT COUNT: COUNT connect()s in the background
 	ip netns exec "$NS_CLI" $LISTENER connect "$SRV4" "$1" "$2" "$TMPD/cctl-$1" \
 		> "$TMPD/cli-$1" 2>&1 &
 	BG_PIDS+=("$!")
-	wait_for_line "$TMPD/cli-$1" '^started' $((10 * SLOW))
+	wait_for_line "$TMPD/cli-$1" '^started' "$START_WAIT"
 }
 
 # ---------------------------------------------------------------- A
@@ -274,7 +274,7 @@ touch "$TMPD/cctl-8083/stop"
 mkdir -p "$TMPD/cctl2"
 ip netns exec "$NS_CLI" $LISTENER connect "$SRV4" 8083 1 "$TMPD/cctl2" > "$TMPD/cli2" 2>&1 &
 BG_PIDS+=("$!")
-wait_for_line "$TMPD/cli2" '^started' $((10 * SLOW))
+wait_for_line "$TMPD/cli2" '^started' "$START_WAIT"
 cport=$(awk '/^started/ { print $2 }' "$TMPD/cli2")
 wait_for_line "$EV" " listen $SRV4:8083 .* synack-retrans retry 1 .* peer $CLI4:$cport\$" $((10 * SLOW))
 touch "$TMPD/cctl2/send"
@@ -294,7 +294,7 @@ serve8084() {
 	ip netns exec "$NS_SRV" $LISTENER serve :: 8084 4 "$TMPD/ctl-8084" \
 		> "$TMPD/srv-8084" 2>&1 &
 	BG_PIDS+=("$!")
-	wait_for_line "$TMPD/srv-8084" '^listening' $((10 * SLOW)) &&
+	wait_for_line "$TMPD/srv-8084" '^listening' "$START_WAIT" &&
 	touch "$TMPD/ctl-8084/accept-1" &&
 	clients 8084 1 &&
 	wait_for_line "$TMPD/srv-8084" '^accepted' $((10 * SLOW))

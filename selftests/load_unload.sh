@@ -137,7 +137,7 @@ for i in 1 2 3 4 5; do
 	ip netns exec "$NS_SRV" "$TCPCONN" server "$SRV6" 8090 --count 1 > "$TMPD/srv$i" &
 	pid=$!
 	BG_PIDS+=("$pid")
-	wait_for_line "$TMPD/srv$i" '^listening' 10 || ok=
+	wait_for_line "$TMPD/srv$i" '^listening' "$START_WAIT" || ok=
 	timeout 10 ip netns exec "$NS_CLI" "$TCPCONN" client "$SRV6" 8090 > /dev/null || ok=
 	bg_wait "$pid" 10 || ok=
 	head -c 4096 "$STATS" > /dev/null || ok=

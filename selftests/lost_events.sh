@@ -34,7 +34,7 @@ run_mode() {
 	pid=$!
 	BG_PIDS+=("$pid")
 	ok=1
-	wait_for_line "$TMPD/srv-$mode" '^listening' 10 || ok=
+	wait_for_line "$TMPD/srv-$mode" '^listening' "$START_WAIT" || ok=
 	ip netns exec "$NS_CLI" timeout 120 taskset -c 0 "$TCPCONN" client "$CLI4" "$port" \
 		--count "$N" --bytes 10 > "$TMPD/cli-$mode" 2>&1 || ok=
 	bg_wait "$pid" 30 || ok=

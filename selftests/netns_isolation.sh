@@ -32,7 +32,7 @@ ip netns exec "$NS_A" "$TCPCONN" server "$ADDR" "$PORT" --count $((N + 1)) --hol
 SRV_PID=$!
 BG_PIDS+=("$SRV_PID")
 ok=1
-wait_for_line "$TMPD/srv" '^listening' 10 || ok=
+wait_for_line "$TMPD/srv" '^listening' "$START_WAIT" || ok=
 timeout 30 ip netns exec "$NS_A" "$TCPCONN" client "$ADDR" "$PORT" --count "$N" \
 	> "$TMPD/cli" 2>&1 || ok=
 # Quiet once every child has gone LAST_ACK -> CLOSE.
@@ -129,7 +129,7 @@ ip netns exec "$NS_A" "$TCPCONN" client "$ADDR" "$PORT" --hold $((4 * SLOW)) \
 	> "$TMPD/cli2" 2>&1 &
 CLI_PID=$!
 BG_PIDS+=("$CLI_PID")
-wait_for_line "$TMPD/cli2" '^port' 10
+wait_for_line "$TMPD/cli2" '^port' "$START_WAIT"
 sleep 0.3
 
 # sockets_vs_ss NS: per-state socket counts of /proc vs ss -tan.

@@ -21,7 +21,7 @@ start_server() {
 	ip netns exec "$NS_SRV" "$TCPCONN" server "$SRV4" "$1" --count 1 > "$TMPD/srv" 2>&1 &
 	SRV_PID=$!
 	BG_PIDS+=("$SRV_PID")
-	wait_for_line "$TMPD/srv" '^listening' 10
+	wait_for_line "$TMPD/srv" '^listening' "$START_WAIT"
 }
 
 # client PORT: one connection from ns cli; its port in CPORT.

@@ -157,7 +157,7 @@ run_case() {
 		"tcp port $PORT" 2> "$cap.err" &
 	tdpid=$!
 	BG_PIDS+=("$tdpid")
-	wait_for_line "$cap.err" 'listening on' 10 || ok=
+	wait_for_line "$cap.err" 'listening on' "$START_WAIT" || ok=
 	GRAB_COOKIES_SECONDS=$((5 * SLOW)) RUN_CONN_HOOK=grab_cookies
 	run_conn "$ev" "$srv" "$cli" "$PORT" --bytes 1000 --hold $((6 * SLOW)) || ok=
 	stats_quiet 10 0.3 || ok=
@@ -216,7 +216,7 @@ fuzz_case() {
 		-i veth-cli -w "$cap" "tcp port 9999" 2> "$cap.err" &
 	tdpid=$!
 	BG_PIDS+=("$tdpid")
-	wait_for_line "$cap.err" 'listening on' 10 || ok=
+	wait_for_line "$cap.err" 'listening on' "$START_WAIT" || ok=
 	ip netns exec "$NS_CLI" "$SELFTESTS_DIR/tcpsend.py" "$SRV4" 9999 150 1 > "$TMPD/send4" 2>&1 || ok=
 	ip netns exec "$NS_CLI" "$SELFTESTS_DIR/tcpsend.py" "$SRV6" 9999 150 2 > "$TMPD/send6" 2>&1 || ok=
 	stats_quiet 10 0.3 || ok=

@@ -33,7 +33,7 @@ ip netns exec "$NS_SRV" "$TCPCONN" server "$SRV4" "$PORT" --count "$N" \
 SRV_PID=$!
 BG_PIDS+=("$SRV_PID")
 ok=1
-wait_for_line "$TMPD/srv" '^listening' 10 || ok=
+wait_for_line "$TMPD/srv" '^listening' "$START_WAIT" || ok=
 # The listener's CLOSE -> LISTEN, so that each drain below is one connection.
 stats_quiet 10 0.3 || ok=
 events_drain > "$TMPD/listen.text" 2>> "$TMPD/drain-err" || ok=

@@ -70,7 +70,7 @@ check_family() {
 	ip netns exec "$NS_SRV" "$TCPCONN" server "$srv" "$port" --count 1 \
 		> "$TMPD/srv-$fam" 2>&1 &
 	BG_PIDS+=("$!")
-	wait_for_line "$TMPD/srv-$fam" '^listening ' 10
+	wait_for_line "$TMPD/srv-$fam" '^listening ' "$START_WAIT"
 	out0=$(nstat_get "$NS_CLI" TcpOutRsts)
 	er0=$(nstat_get "$NS_SRV" TcpEstabResets)
 	py_client "$NS_CLI" abort "$srv" "$port" > "$TMPD/abort-$fam" 2>&1

@@ -59,7 +59,7 @@ ip netns exec "$NS_CLI" tcpdump -S -n -U --immediate-mode -B 8192 -i veth-cli \
 	-w "$CAP" tcp 2> "$CAP.err" &
 TD_PID=$!
 BG_PIDS+=("$TD_PID")
-wait_for_line "$CAP.err" 'listening on' 10 || fail_all "tcpdump: $(cat "$CAP.err")"
+wait_for_line "$CAP.err" 'listening on' "$START_WAIT" || fail_all "tcpdump: $(cat "$CAP.err")"
 echo > "$TRACEFS/trace"
 echo "protocol == 6" > "$EVDIR/filter"
 echo 1 > "$EVDIR/enable"
@@ -134,7 +134,7 @@ run_scenario() {
 		"$TMPD/sync-$port" --count "$n" > "$pfx.srv" 2>&1 &
 	spid=$!
 	BG_PIDS+=("$spid")
-	wait_for_line "$pfx.srv" '^listening' $((10 * SLOW)) || ok=
+	wait_for_line "$pfx.srv" '^listening' "$START_WAIT" || ok=
 	before_conn "$sc" "$port" || ok=
 	for i in $(seq "$n"); do
 		ip netns exec "$NS_CLI" python3 "$SCENARIO" client "$sc" "$srv" "$port" \

@@ -64,7 +64,7 @@ check_family() {
 	ip netns exec "$NS_SRV" "$TCPCONN" server "$srv" "$port" --count 1 \
 		> "$TMPD/srv2-$fam" 2>&1 &
 	BG_PIDS+=("$!")
-	wait_for_line "$TMPD/srv2-$fam" '^listening ' 10
+	wait_for_line "$TMPD/srv2-$fam" '^listening ' "$START_WAIT"
 	sleep 1.1	# tcp_tw_reuse needs the last timestamp to be 1 s old
 	if timeout 20 ip netns exec "$NS_CLI" "$TCPCONN" client "$srv" "$port" --bytes 10 \
 		> "$TMPD/re-$fam" 2>&1 &&
@@ -87,7 +87,7 @@ check_family() {
 	ip netns exec "$NS_SRV" "$TCPCONN" server "$srv" $((port + 1)) --count 1 --close-first \
 		> "$TMPD/srv3-$fam" 2>&1 &
 	BG_PIDS+=("$!")
-	wait_for_line "$TMPD/srv3-$fam" '^listening ' 10
+	wait_for_line "$TMPD/srv3-$fam" '^listening ' "$START_WAIT"
 	timeout 20 ip netns exec "$NS_CLI" "$TCPCONN" client "$srv" $((port + 1)) \
 		--wait-eof --bytes 10 > "$TMPD/cli3-$fam" 2>&1
 	cport=$(awk '/^port /{ print $2; exit }' "$TMPD/cli3-$fam")
