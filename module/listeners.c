@@ -31,23 +31,32 @@
  * The state tracepoint tells when a listener starts and stops listening.
  *
  * Per listener, a table keeps the depths, their maxima, the counts of each
- * event and a SYN-flood flag. Bounded like the connection table:
- * max_listeners entries allocated at load, in buckets of LISTENERS_WAYS
- * with a lock each; a full bucket evicts its least recently used entry,
- * closed listeners first. A flood adds records and counts, never memory.
+ * event and a SYN-flood flag. Each CPU has a table of its own, and an
+ * event updates the one of the CPU it runs on, so that SYNs handled on
+ * several CPUs at once never wait for each other: the bucket locks only
+ * keep the files' readers out, and a CPU takes only its own ones on the
+ * SYN path. A listener's entries sit in the bucket of the same index on
+ * every CPU; the files add them up (merge_entry()). Bounded like the
+ * connection table: max_listeners entries per CPU allocated at load, in
+ * buckets of LISTENERS_WAYS; a full bucket evicts its least recently used
+ * entry, closed listeners first. A flood adds records and counts, never
+ * memory.
  *
- * The flag: within one second (a window), the half-open requests (the SYN
- * queue's depth plus the SYNs that found it full) reach synflood_halfopen
- * and the SYNs came from at least synflood_sources distinct addresses
+ * The flag, per CPU: within one second (a window), the half-open requests
+ * (the SYN queue's depth, which the kernel keeps for the listener, plus
+ * the SYNs this CPU saw find it full) reach synflood_halfopen and the SYNs
+ * this CPU saw came from at least synflood_sources distinct addresses
  * (estimated: hashed into a 256-bit map). It clears after a window whose
  * half-open count stayed below the threshold, or after two windows
- * without a SYN.
+ * without a SYN. A listener's flag is up while it is up on any CPU.
  */
 
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
 #include <linux/jhash.h>
 #include <linux/kprobes.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/ptrace.h>
 #include <linux/random.h>
@@ -126,8 +135,11 @@ struct listener_bucket {
 	struct listener slot[LISTENERS_WAYS];
 };
 
+/* nbuckets per CPU, CPU after CPU; merged: a bucket of all CPUs, for the files */
 static struct listener_bucket *buckets;
 static unsigned int nbuckets;
+static struct listener *merged;
+static DEFINE_MUTEX(merged_mutex);	/* protects merged */
 static atomic64_t evicted;
 static u32 hash_seed;
 static unsigned int flood_halfopen, flood_sources;
@@ -202,10 +214,25 @@ static bool is_tcp_listener(const struct sock *sk)
 
 /* ------------------------------------------------------------ table */
 
-static struct listener_bucket *bucket_of(u64 id)
+static unsigned int bucket_index(u64 id)
 {
-	return &buckets[jhash_2words((u32)id, (u32)(id >> 32), hash_seed) %
-			nbuckets];
+	return jhash_2words((u32)id, (u32)(id >> 32), hash_seed) % nbuckets;
+}
+
+static struct listener_bucket *cpu_bucket(int cpu, unsigned int i)
+{
+	return &buckets[(size_t)cpu * nbuckets + i];
+}
+
+/* @id's entry in @b, or NULL; the bucket is locked. */
+static struct listener *bucket_find(struct listener_bucket *b, u64 id)
+{
+	int i;
+
+	for (i = 0; i < LISTENERS_WAYS; i++)
+		if (b->slot[i].id == id)
+			return &b->slot[i];
+	return NULL;
 }
 
 /* The slot to give a new listener: a free one, else the LRU, closed first. */
@@ -230,12 +257,10 @@ static struct listener *bucket_victim(struct listener_bucket *b)
 static struct listener *listener_get(struct listener_bucket *b, u64 id,
 				     const struct tcpscope_listen_rec *r)
 {
-	struct listener *l;
-	int i;
+	struct listener *l = bucket_find(b, id);
 
-	for (i = 0; i < LISTENERS_WAYS; i++)
-		if (b->slot[i].id == id)
-			return &b->slot[i];
+	if (l)
+		return l;
 	l = bucket_victim(b);
 	memset(l, 0, sizeof(*l));
 	l->id = id;
@@ -316,7 +341,10 @@ static void flood_update(struct listener *l, const struct tcpscope_listen_rec *r
 	l->flood_sources = sources;
 }
 
-/* Account @r to its listener. Return: whether the SYN-flood flag is set. */
+/*
+ * Account @r to its listener, in this CPU's table. Return: whether the
+ * SYN-flood flag is set there.
+ */
 static bool listener_update(const struct tcpscope_listen_rec *r)
 {
 	struct listener_bucket *b;
@@ -327,8 +355,9 @@ static bool listener_update(const struct tcpscope_listen_rec *r)
 
 	if (!buckets)
 		return false;
-	b = bucket_of(r->hdr.conn_id);
-	spin_lock_irqsave(&b->lock, flags);
+	local_irq_save(flags);
+	b = cpu_bucket(smp_processor_id(), bucket_index(r->hdr.conn_id));
+	spin_lock(&b->lock);
 	l = listener_get(b, r->hdr.conn_id, r);
 	l->t_used = now;
 	l->synq = r->synq;
@@ -339,7 +368,8 @@ static bool listener_update(const struct tcpscope_listen_rec *r)
 	count_event(l, r);
 	flood_update(l, r, now);
 	flood = l->flood;
-	spin_unlock_irqrestore(&b->lock, flags);
+	spin_unlock(&b->lock);
+	local_irq_restore(flags);
 	return flood;
 }
 
@@ -802,19 +832,30 @@ void tcpscope_listeners_state(const struct sock *sk, int oldstate,
 	struct listener_bucket *b;
 	struct listener *l;
 	unsigned long flags;
+	unsigned int i;
+	int cpu, self;
 
 	if (!buckets)
 		return;
 	memset(&r, 0, sizeof(r));
 	fill_listener(&r, sk);
-	b = bucket_of(r.hdr.conn_id);
-	spin_lock_irqsave(&b->lock, flags);
-	l = listener_get(b, r.hdr.conn_id, &r);
-	l->t_used = r.hdr.ts_ns;
-	l->closed = newstate != TCP_LISTEN;
-	l->synq = l->closed ? 0 : r.synq;
-	l->acceptq = l->closed ? 0 : r.acceptq;
-	spin_unlock_irqrestore(&b->lock, flags);
+	i = bucket_index(r.hdr.conn_id);
+	self = get_cpu();
+	/* Rare: every CPU's entry learns it; this CPU's table gets one. */
+	for_each_possible_cpu(cpu) {
+		b = cpu_bucket(cpu, i);
+		spin_lock_irqsave(&b->lock, flags);
+		l = cpu == self ? listener_get(b, r.hdr.conn_id, &r) :
+				  bucket_find(b, r.hdr.conn_id);
+		if (l) {
+			l->t_used = r.hdr.ts_ns;
+			l->closed = newstate != TCP_LISTEN;
+			l->synq = l->closed ? 0 : r.synq;
+			l->acceptq = l->closed ? 0 : r.acceptq;
+		}
+		spin_unlock_irqrestore(&b->lock, flags);
+	}
+	put_cpu();
 }
 
 /* ------------------------------------------------------------ files */
@@ -858,17 +899,92 @@ static void show_listener(struct seq_file *m, const struct listener *l,
 	seq_putc(m, '\n');
 }
 
+/*
+ * Add @src, another CPU's entry for the same listener, to @dst: the counts
+ * add up, the maxima take the higher, the depths are the latest sample's;
+ * the flag is up (at @now) if it is up on either CPU, and floods is the
+ * most that one CPU counted.
+ */
+static void merge_entry(struct listener *dst, const struct listener *src,
+			u64 now)
+{
+	int i;
+
+	for (i = 0; i < LC_NR; i++)
+		dst->count[i] += src->count[i];
+	dst->synq_hi = max(dst->synq_hi, src->synq_hi);
+	dst->acceptq_hi = max(dst->acceptq_hi, src->acceptq_hi);
+	dst->closed |= src->closed;
+	if (src->t_used > dst->t_used) {
+		dst->t_used = src->t_used;
+		dst->synq = src->synq;
+		dst->acceptq = src->acceptq;
+		dst->limit = src->limit;
+	}
+	if (flood_current(src, now) && !flood_current(dst, now)) {
+		dst->flood = true;
+		dst->win_start = src->win_start;
+	}
+	if (src->floods && src->flood_since > dst->flood_since) {
+		dst->flood_since = src->flood_since;
+		dst->flood_halfopen = src->flood_halfopen;
+		dst->flood_sources = src->flood_sources;
+	}
+	dst->floods = max(dst->floods, src->floods);
+}
+
+/*
+ * Bucket @i of every CPU into merged[], an entry per listener, under
+ * merged_mutex. Return: how many.
+ */
+static unsigned int gather_bucket(unsigned int i, u64 now)
+{
+	unsigned int n = 0, j, k;
+	unsigned long flags;
+	int cpu;
+
+	lockdep_assert_held(&merged_mutex);
+	for_each_possible_cpu(cpu) {
+		struct listener_bucket *b = cpu_bucket(cpu, i);
+
+		spin_lock_irqsave(&b->lock, flags);
+		for (j = 0; j < LISTENERS_WAYS; j++) {
+			const struct listener *l = &b->slot[j];
+
+			if (!l->id)
+				continue;
+			for (k = 0; k < n && merged[k].id != l->id; k++)
+				;
+			if (k < n)
+				merge_entry(&merged[k], l, now);
+			else
+				merged[n++] = *l;
+		}
+		spin_unlock_irqrestore(&b->lock, flags);
+	}
+	return n;
+}
+
+/*
+ * The seq_file position: 0 the header, i + 1 bucket i of every CPU, named
+ * by CPU 0's.
+ */
+static void *listeners_seq_pos(loff_t pos)
+{
+	return pos <= nbuckets ? cpu_bucket(0, pos - 1) : NULL;
+}
+
 static void *listeners_seq_start(struct seq_file *m, loff_t *pos)
 {
 	if (*pos == 0)
 		return SEQ_START_TOKEN;
-	return *pos <= nbuckets ? &buckets[*pos - 1] : NULL;
+	return listeners_seq_pos(*pos);
 }
 
 static void *listeners_seq_next(struct seq_file *m, void *v, loff_t *pos)
 {
 	++*pos;
-	return *pos <= nbuckets ? &buckets[*pos - 1] : NULL;
+	return listeners_seq_pos(*pos);
 }
 
 static void listeners_seq_stop(struct seq_file *m, void *v)
@@ -877,10 +993,8 @@ static void listeners_seq_stop(struct seq_file *m, void *v)
 
 static int listeners_seq_show(struct seq_file *m, void *v)
 {
-	struct listener_bucket *b = v;
-	unsigned long flags;
+	unsigned int i, n;
 	u64 now;
-	int i;
 
 	if (v == SEQ_START_TOKEN) {
 		seq_printf(m, "# max_listeners %u evicted %lld synflood_halfopen %u synflood_sources %u\n",
@@ -890,11 +1004,11 @@ static int listeners_seq_show(struct seq_file *m, void *v)
 		return 0;
 	}
 	now = ktime_get_mono_fast_ns();
-	spin_lock_irqsave(&b->lock, flags);
-	for (i = 0; i < LISTENERS_WAYS; i++)
-		if (b->slot[i].id)
-			show_listener(m, &b->slot[i], now);
-	spin_unlock_irqrestore(&b->lock, flags);
+	mutex_lock(&merged_mutex);
+	n = gather_bucket((struct listener_bucket *)v - buckets, now);
+	for (i = 0; i < n; i++)
+		show_listener(m, &merged[i], now);
+	mutex_unlock(&merged_mutex);
 	return 0;
 }
 
@@ -912,48 +1026,48 @@ void tcpscope_listeners_debugfs(struct dentry *dir)
 	debugfs_create_file("listeners", 0400, dir, NULL, &listeners_fops);
 }
 
+static void show_net_listener(struct seq_file *m, const struct listener *l,
+			      u64 now)
+{
+	seq_puts(m, "listener ");
+	show_endpoint(m, l);
+	show_queues(m, l);
+	seq_printf(m, " syns %llu synq_overflows %llu cookies_sent %llu acceptq_overflows %llu handshakes %llu",
+		   l->count[LC_SYNS],
+		   l->count[LC_SYNQ_DROPS] + l->count[LC_SYNQ_COOKIES],
+		   l->count[LC_COOKIES], l->count[LC_ACCEPTQ_DROPS],
+		   l->count[LC_CHILDREN]);
+	show_flood(m, l, now);
+	seq_putc(m, '\n');
+}
+
 /* /proc/net/tcpscope: a line per listener of @net that still listens. */
 void tcpscope_listeners_show_net(struct seq_file *m, const struct net *net)
 {
 	u64 now = ktime_get_mono_fast_ns();
-	unsigned long flags;
-	unsigned int i, j;
+	unsigned int i, j, n;
 
+	if (!buckets)
+		return;
+	mutex_lock(&merged_mutex);
 	for (i = 0; i < nbuckets; i++) {
-		struct listener_bucket *b = &buckets[i];
-
-		spin_lock_irqsave(&b->lock, flags);
-		for (j = 0; j < LISTENERS_WAYS; j++) {
-			const struct listener *l = &b->slot[j];
-
-			if (!l->id || l->closed || l->netns != net->ns.inum)
-				continue;
-			seq_puts(m, "listener ");
-			show_endpoint(m, l);
-			show_queues(m, l);
-			seq_printf(m, " syns %llu synq_overflows %llu cookies_sent %llu acceptq_overflows %llu handshakes %llu",
-				   l->count[LC_SYNS],
-				   l->count[LC_SYNQ_DROPS] +
-				   l->count[LC_SYNQ_COOKIES],
-				   l->count[LC_COOKIES],
-				   l->count[LC_ACCEPTQ_DROPS],
-				   l->count[LC_CHILDREN]);
-			show_flood(m, l, now);
-			seq_putc(m, '\n');
-		}
-		spin_unlock_irqrestore(&b->lock, flags);
+		n = gather_bucket(i, now);
+		for (j = 0; j < n; j++)
+			if (!merged[j].closed && merged[j].netns == net->ns.inum)
+				show_net_listener(m, &merged[j], now);
 	}
+	mutex_unlock(&merged_mutex);
 }
 
 /**
- * tcpscope_listeners_init() - allocate the table
+ * tcpscope_listeners_init() - allocate the tables, one per CPU
  * @p: the module parameters
  *
  * Return: 0 or -ENOMEM.
  */
 int tcpscope_listeners_init(const struct tcpscope_listeners_params *p)
 {
-	unsigned int i;
+	size_t i, n;
 
 	record_events = p->events;
 	flood_halfopen = p->synflood_halfopen;
@@ -961,10 +1075,15 @@ int tcpscope_listeners_init(const struct tcpscope_listeners_params *p)
 	if (!p->max_listeners)
 		return 0;
 	nbuckets = DIV_ROUND_UP(p->max_listeners, LISTENERS_WAYS);
-	buckets = vzalloc(array_size(nbuckets, sizeof(*buckets)));
-	if (!buckets)
+	n = array_size(nbuckets, nr_cpu_ids);
+	buckets = vzalloc(array_size(n, sizeof(*buckets)));
+	merged = kvcalloc(array_size(LISTENERS_WAYS, nr_cpu_ids),
+			  sizeof(*merged), GFP_KERNEL);
+	if (!buckets || !merged) {
+		tcpscope_listeners_exit();
 		return -ENOMEM;
-	for (i = 0; i < nbuckets; i++)
+	}
+	for (i = 0; i < n; i++)
 		spin_lock_init(&buckets[i].lock);
 	hash_seed = get_random_u32();
 	return 0;
@@ -974,6 +1093,8 @@ int tcpscope_listeners_init(const struct tcpscope_listeners_params *p)
 void tcpscope_listeners_exit(void)
 {
 	vfree(buckets);
+	kvfree(merged);
 	buckets = NULL;
+	merged = NULL;
 	nbuckets = 0;
 }

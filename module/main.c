@@ -161,7 +161,7 @@ MODULE_PARM_DESC(max_conns, "Connections the table keeps, rounded up to a multip
 module_param_cb(listen, &zero_one_ops, &listeners.events, 0444);
 MODULE_PARM_DESC(listen, "Record listen events: a listener's SYN and accept queues at each step of a passive open, its overflows and SYN-ACK retransmissions (0 or 1, default 1)");
 module_param_cb(max_listeners, &max_listeners_ops, &listeners.max_listeners, 0444);
-MODULE_PARM_DESC(max_listeners, "Listening sockets the listener table keeps, rounded up to a multiple of 4; a full table evicts the least recently used, closed ones first (0-65536, default 256; 0: no table, no SYN-flood flag)");
+MODULE_PARM_DESC(max_listeners, "Listening sockets the listener table of each CPU keeps, rounded up to a multiple of 4; a full table evicts the least recently used, closed ones first (0-65536, default 256; 0: no table, no SYN-flood flag)");
 module_param_cb(synflood_halfopen, &synflood_ops, &listeners.synflood_halfopen, 0444);
 MODULE_PARM_DESC(synflood_halfopen, "SYN-flood flag: half-open requests of a listener within one second, the SYN queue plus the SYNs that found it full (1-1048576, default 64)");
 module_param_cb(synflood_sources, &synflood_ops, &listeners.synflood_sources, 0444);
@@ -184,8 +184,8 @@ static int __init tcpscope_init(void)
 	}
 	ret = tcpscope_listeners_init(&listeners);
 	if (ret) {
-		pr_err("cannot allocate a table of %u listeners\n",
-		       listeners.max_listeners);
+		pr_err("cannot allocate a table of %u listeners per CPU (%u CPUs)\n",
+		       listeners.max_listeners, nr_cpu_ids);
 		goto err_free_conns;
 	}
 	ret = tcpscope_pernet_init();
