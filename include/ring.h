@@ -34,6 +34,22 @@ struct tcpscope_item {
 	} rec;
 };
 
+/*
+ * Records are copied a word at a time: they are short and their sizes are
+ * multiples of 8, and the kernel's memcpy() may be "rep movsb" (ERMS),
+ * which costs a start-up of tens of cycles on hardware and, under TCG, a
+ * pass through the emulator's loop per byte.
+ */
+static inline void tcpscope_copy_words(void *dst, const void *src, u32 len)
+{
+	u64 *d = dst;
+	const u64 *s = src;
+	u32 i;
+
+	for (i = 0; i < len / sizeof(u64); i++)
+		d[i] = s[i];
+}
+
 int tcpscope_ring_init(unsigned int bufsize_kb, bool overwrite,
 		       unsigned int wakeup_ms);
 void tcpscope_ring_exit(void);

@@ -4,7 +4,7 @@
  * One copy for the two places that must print the same text:
  * module/format.c (the events file) and scripts/tcpscope-raw.c (the reader
  * of events_raw). The includer first includes uapi/tcpscope.h and provides
- * u8 and u32, bool, size_t, memcpy(), strlen() and ARRAY_SIZE().
+ * u8 and u32, bool, size_t, strlen() and ARRAY_SIZE().
  *
  * Text is appended with the tput_*() helpers below, never with a printf:
  * the events reader formats every record, and parsing a format string per
@@ -28,13 +28,16 @@ static const char tcptext_hex[] = "0123456789abcdef";
 
 static void tput_mem(struct text *t, const char *s, size_t n)
 {
-	size_t room = t->size - t->len - 1;
+	size_t room = t->size - t->len - 1, i;
+	char *d = t->buf + t->len;
 
 	if (n > room)
 		n = room;
-	memcpy(t->buf + t->len, s, n);
+	/* Short pieces: a loop beats a call to memcpy() (rep movsb). */
+	for (i = 0; i < n; i++)
+		d[i] = s[i];
+	d[n] = '\0';
 	t->len += n;
-	t->buf[t->len] = '\0';
 }
 
 static void tput_str(struct text *t, const char *s)
@@ -44,7 +47,43 @@ static void tput_str(struct text *t, const char *s)
 
 static void tput_char(struct text *t, char c)
 {
-	tput_mem(t, &c, 1);
+	if (t->size - t->len > 1) {
+		t->buf[t->len++] = c;
+		t->buf[t->len] = '\0';
+	}
+}
+
+/* The number of decimal digits of @v, 1 to 20. */
+static unsigned int text_dec_len(unsigned long long v)
+{
+	unsigned long long p = 10;
+	unsigned int n = 1;
+
+	while (n < 20 && v >= p) {
+		n++;
+		p *= 10;
+	}
+	return n;
+}
+
+/*
+ * The last @n digits of @v in decimal, ending at @end (written backwards,
+ * one 64-bit division per two digits). Returns the start.
+ */
+static char *text_put_digits(char *end, unsigned long long v, unsigned int n)
+{
+	unsigned int r;
+
+	while (n >= 2) {
+		r = (unsigned int)(v % 100);
+		v /= 100;
+		*--end = (char)('0' + r % 10);
+		*--end = (char)('0' + r / 10);
+		n -= 2;
+	}
+	if (n)
+		*--end = (char)('0' + v % 10);
+	return end;
 }
 
 /*
@@ -53,16 +92,10 @@ static void tput_char(struct text *t, char c)
  */
 static char *text_put_dec(char *p, unsigned long long v)
 {
-	char tmp[20];
-	size_t n = 0;
+	unsigned int n = text_dec_len(v);
 
-	do {
-		tmp[n++] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
+	text_put_digits(p + n, v, n);
+	return p + n;
 }
 
 /*
@@ -71,22 +104,28 @@ static char *text_put_dec(char *p, unsigned long long v)
  */
 static char *text_put_hex(char *p, unsigned long long v, unsigned int width)
 {
-	char tmp[16];
-	size_t n = 0;
+	unsigned int n = 1, i;
 
-	do {
-		tmp[n++] = tcptext_hex[v & 0xf];
+	while (n < 16 && v >> (4 * n))
+		n++;
+	if (n < width)
+		n = width;
+	for (i = n; i; i--) {
+		p[i - 1] = tcptext_hex[v & 0xf];
 		v >>= 4;
-	} while (v || n < width);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
+	}
+	return p + n;
 }
 
 static void tput_dec(struct text *t, unsigned long long v)
 {
 	char tmp[20];
 
+	if (t->size - t->len > 20) {
+		t->len = text_put_dec(t->buf + t->len, v) - t->buf;
+		t->buf[t->len] = '\0';
+		return;
+	}
 	tput_mem(t, tmp, text_put_dec(tmp, v) - tmp);
 }
 

@@ -55,7 +55,11 @@ const char *tcpscope_state_name(unsigned int state)
  */
 static char *put_mem(char *p, const char *s, size_t n)
 {
-	memcpy(p, s, n);
+	size_t i;
+
+	/* Short pieces: a loop beats a call to memcpy() (rep movsb). */
+	for (i = 0; i < n; i++)
+		p[i] = s[i];
 	return p + n;
 }
 
@@ -65,12 +69,7 @@ static char *put_mem(char *p, const char *s, size_t n)
 /* @v < 10^9, as nine digits with leading zeros */
 static char *put_dec9(char *p, u32 v)
 {
-	int i;
-
-	for (i = 8; i >= 0; i--) {
-		p[i] = '0' + v % 10;
-		v /= 10;
-	}
+	text_put_digits(p + 9, v, 9);
 	return p + 9;
 }
 
@@ -275,7 +274,7 @@ size_t tcpscope_format_raw(const struct tcpscope_item *item, char *buf,
 	}
 	if (!item->has_rec || len + item->rec.hdr.size > size)
 		return len;
-	memcpy(buf + len, &item->rec, item->rec.hdr.size);
+	tcpscope_copy_words(buf + len, &item->rec, item->rec.hdr.size);
 	h = (struct tcpscope_hdr *)(buf + len);
 	h->lost_before = 0;
 	return len + item->rec.hdr.size;

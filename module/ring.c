@@ -117,22 +117,6 @@ static struct {
 	atomic_long_t late;		/* found only after a wait timed out */
 } ring;
 
-/*
- * Records are copied a word at a time: they are short and their sizes are
- * multiples of 8, and the kernel's memcpy() may be "rep movsb" (ERMS),
- * which costs a start-up of tens of cycles on hardware and, under TCG, a
- * pass through the emulator's loop per byte.
- */
-static void ring_copy(void *dst, const void *src, u32 len)
-{
-	u64 *d = dst;
-	const u64 *s = src;
-	u32 i;
-
-	for (i = 0; i < len / sizeof(u64); i++)
-		d[i] = s[i];
-}
-
 static struct ring_slot *ring_slot_at(struct ring_cpu *rc, u64 pos)
 {
 	u32 off;
@@ -269,7 +253,7 @@ void tcpscope_ring_write(struct tcpscope_hdr *rec)
 	rec->cpu = smp_processor_id();
 	rec->version = TCPSCOPE_RECORD_VERSION;
 	rec->lost_before = ring_claim(&rc->unreported);
-	ring_copy(slot + 1, rec, rec->size);
+	tcpscope_copy_words(slot + 1, rec, rec->size);
 	/* Pairs with the reader's acquire of the head: the slot is whole. */
 	smp_store_release(&rc->head, head + len);
 	rc->written++;
@@ -324,7 +308,7 @@ static bool ring_take(int cpu, struct ring_cpu *rc, u64 tail,
 	if (len < sizeof(*slot))
 		size = 0;
 
-	ring_copy(&item->rec, slot + 1, size);
+	tcpscope_copy_words(&item->rec, slot + 1, size);
 	if (!ring_release(rc, tail, len)) {
 		atomic_long_add(lost, &rc->lost_unreported);
 		return false;
@@ -552,7 +536,7 @@ int tcpscope_ring_init(unsigned int bufsize_kb, bool overwrite,
 {
 	int ret;
 
-	/* ring_copy() and ring_take() copy whole words. */
+	/* Records are copied as whole words: tcpscope_copy_words(). */
 	BUILD_BUG_ON(sizeof(struct tcpscope_state_rec) % 8 ||
 		     sizeof(struct tcpscope_reset_rec) % 8 ||
 		     sizeof(struct tcpscope_packet_rec) % 8 ||
