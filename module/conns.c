@@ -403,8 +403,12 @@ static void seg_ack(const struct net *net, struct conn *c,
 	if (!c->t_synack || c->t_ack)
 		return;
 	if (!local) {
-		/* Checked; the child's SYN_RECV -> ESTABLISHED completes it. */
-		if (c->have_isn_local)
+		/*
+		 * Checked; the child's SYN_RECV -> ESTABLISHED completes it.
+		 * Only the first ACK: while the child waits in the backlog a
+		 * Fast Open server's data may be acked by the next one.
+		 */
+		if (c->have_isn_local && c->ack_check == CHECK_NONE)
 			c->ack_check = check(r->ack, c->isn_local, 0);
 		return;
 	}

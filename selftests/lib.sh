@@ -501,14 +501,17 @@ ss_cookie() {
 # the cookies of its three sockets: CK_CLI, CK_CHILD, CK_LSN (uses PORT
 # and CPORT). The client may see its connection established before the
 # server has processed the third ACK, and ss is slow under emulation:
-# retry for GRAB_COOKIES_SECONDS (default 4 s, times SLOW).
+# retry for GRAB_COOKIES_SECONDS (default 4 s, times SLOW). The client and
+# the child are looked for in any state but TIME_WAIT (where an earlier
+# connection's socket may be), so that a slow guest that gets there after
+# the hold, while they close, still finds them.
 grab_cookies() {
 	local deadline=$((SECONDS + ${GRAB_COOKIES_SECONDS:-$((4 * SLOW))}))
 
 	CK_CLI='' CK_CHILD='' CK_LSN=''
 	while [ "$SECONDS" -lt "$deadline" ]; do
-		[ -n "$CK_CLI" ] || CK_CLI=$(ss_cookie "$NS_CLI" state established "( sport = :$CPORT )")
-		[ -n "$CK_CHILD" ] || CK_CHILD=$(ss_cookie "$NS_SRV" state established "( sport = :$PORT and dport = :$CPORT )")
+		[ -n "$CK_CLI" ] || CK_CLI=$(ss_cookie "$NS_CLI" exclude time-wait "( sport = :$CPORT )")
+		[ -n "$CK_CHILD" ] || CK_CHILD=$(ss_cookie "$NS_SRV" exclude time-wait "( sport = :$PORT and dport = :$CPORT )")
 		[ -n "$CK_LSN" ] || CK_LSN=$(ss_cookie "$NS_SRV" state listening "( sport = :$PORT )")
 		[ -n "$CK_CLI" ] && [ -n "$CK_CHILD" ] && [ -n "$CK_LSN" ] && return 0
 		sleep 0.1
