@@ -301,7 +301,7 @@ tcpscope_load() {
 }
 
 tcpscope_unload() {
-	timeout 10 rmmod tcpscope
+	timeout $((10 * SLOW)) rmmod tcpscope
 }
 
 tcpscope_loaded() {

@@ -68,14 +68,14 @@ churn_stop() {
 rmmod_in_use() {
 	local t0=$SECONDS rc
 
-	timeout 10 rmmod tcpscope 2> "$TMPD/rmmod.err"
+	timeout $((10 * SLOW)) rmmod tcpscope 2> "$TMPD/rmmod.err"
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
 		ktap_print_msg "rmmod succeeded with a reader open"
 		return 1
 	fi
 	if [ "$rc" -eq 124 ]; then
-		ktap_print_msg "rmmod hung (killed after 10s)"
+		ktap_print_msg "rmmod hung (killed after $((10 * SLOW))s)"
 		return 1
 	fi
 	if ! grep -q 'in use' "$TMPD/rmmod.err"; then
