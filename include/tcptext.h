@@ -26,17 +26,26 @@ struct text {
 
 static const char tcptext_hex[] = "0123456789abcdef";
 
+/*
+ * @n bytes of @s at @p, unbounded; returns the end. Text comes in short
+ * pieces: a loop beats a call to memcpy() (rep movsb).
+ */
+static char *text_put_mem(char *p, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = s[i];
+	return p + n;
+}
+
 static void tput_mem(struct text *t, const char *s, size_t n)
 {
-	size_t room = t->size - t->len - 1, i;
-	char *d = t->buf + t->len;
+	size_t room = t->size - t->len - 1;
 
 	if (n > room)
 		n = room;
-	/* Short pieces: a loop beats a call to memcpy() (rep movsb). */
-	for (i = 0; i < n; i++)
-		d[i] = s[i];
-	d[n] = '\0';
+	*text_put_mem(t->buf + t->len, s, n) = '\0';
 	t->len += n;
 }
 

@@ -53,18 +53,9 @@ const char *tcpscope_state_name(unsigned int state)
  * they do not check bounds. Packet and listen lines go through tcptext.h's
  * bounded tput_*(), shared with scripts/tcpscope-raw.c.
  */
-static char *put_mem(char *p, const char *s, size_t n)
-{
-	size_t i;
-
-	/* Short pieces: a loop beats a call to memcpy() (rep movsb). */
-	for (i = 0; i < n; i++)
-		p[i] = s[i];
-	return p + n;
-}
 
 /* A string literal: its length is known at compile time. */
-#define put_lit(p, lit)	put_mem(p, lit, sizeof(lit) - 1)
+#define put_lit(p, lit)	text_put_mem(p, lit, sizeof(lit) - 1)
 
 /* @v < 10^9, as nine digits with leading zeros */
 static char *put_dec9(char *p, u32 v)
@@ -102,7 +93,8 @@ char *tcpscope_put_endpoint(char *p, u8 family, const u8 *addr, __be16 port)
 static char *put_state_name(char *p, unsigned int state)
 {
 	if (state < TCPSCOPE_MAX_STATES && state_names[state].name)
-		return put_mem(p, state_names[state].name, state_names[state].len);
+		return text_put_mem(p, state_names[state].name,
+				    state_names[state].len);
 	return put_lit(p, "UNKNOWN");
 }
 
@@ -132,7 +124,8 @@ static char *put_reset(char *p, const struct tcpscope_reset_rec *r)
 	p = put_state_name(p, r->state);
 	if (r->reason[0]) {
 		p = put_lit(p, " reason ");
-		p = put_mem(p, r->reason, strnlen(r->reason, sizeof(r->reason)));
+		p = text_put_mem(p, r->reason,
+				 strnlen(r->reason, sizeof(r->reason)));
 	}
 	*p++ = '\n';
 	return p;
