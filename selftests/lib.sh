@@ -504,14 +504,16 @@ ss_cookie() {
 # retry for GRAB_COOKIES_SECONDS (default 4 s, times SLOW). The client and
 # the child are looked for in any state but TIME_WAIT (where an earlier
 # connection's socket may be), so that a slow guest that gets there after
-# the hold, while they close, still finds them.
+# the hold, while they close, still finds them. SYN-RECV is left out too:
+# before the server has processed the third ACK, ss shows the request
+# socket there, whose cookie is not the child's (the child gets its own).
 grab_cookies() {
 	local deadline=$((SECONDS + ${GRAB_COOKIES_SECONDS:-$((4 * SLOW))}))
 
 	CK_CLI='' CK_CHILD='' CK_LSN=''
 	while [ "$SECONDS" -lt "$deadline" ]; do
-		[ -n "$CK_CLI" ] || CK_CLI=$(ss_cookie "$NS_CLI" exclude time-wait "( sport = :$CPORT )")
-		[ -n "$CK_CHILD" ] || CK_CHILD=$(ss_cookie "$NS_SRV" exclude time-wait "( sport = :$PORT and dport = :$CPORT )")
+		[ -n "$CK_CLI" ] || CK_CLI=$(ss_cookie "$NS_CLI" exclude time-wait exclude syn-recv "( sport = :$CPORT )")
+		[ -n "$CK_CHILD" ] || CK_CHILD=$(ss_cookie "$NS_SRV" exclude time-wait exclude syn-recv "( sport = :$PORT and dport = :$CPORT )")
 		[ -n "$CK_LSN" ] || CK_LSN=$(ss_cookie "$NS_SRV" state listening "( sport = :$PORT )")
 		[ -n "$CK_CLI" ] && [ -n "$CK_CHILD" ] && [ -n "$CK_LSN" ] && return 0
 		sleep 0.1
