@@ -368,6 +368,21 @@ static void check_state_numbers(void)
 	BUILD_BUG_ON((int)TCPSCOPE_MAX_STATES < (int)TCP_MAX_STATES);
 }
 
+/* One unregister call for both: each call waits for an RCU grace period. */
+static void unhook_kretprobes(void)
+{
+	struct kretprobe *on[2];
+	int n = 0;
+
+	if (child_hooked)
+		on[n++] = &child_probe;
+	if (connect_hooked)
+		on[n++] = &connect_probe;
+	unregister_kretprobes(on, n);
+	child_hooked = false;
+	connect_hooked = false;
+}
+
 int tcpscope_hooks_attach(void)
 {
 	int ret;
@@ -384,10 +399,7 @@ int tcpscope_hooks_attach(void)
 	return 0;
 
 err_unhook_kretprobes:
-	if (child_hooked)
-		unregister_kretprobe(&child_probe);
-	if (connect_hooked)
-		unregister_kretprobe(&connect_probe);
+	unhook_kretprobes();
 	return ret;
 }
 
@@ -397,10 +409,7 @@ void tcpscope_hooks_detach(void)
 	tcpscope_listeners_detach();
 	tcpscope_timewait_detach();
 	detach_tracepoints();
-	if (child_hooked)
-		unregister_kretprobe(&child_probe);
-	if (connect_hooked)
-		unregister_kretprobe(&connect_probe);
+	unhook_kretprobes();
 	tracepoint_synchronize_unregister();
 }
 

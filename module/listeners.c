@@ -792,16 +792,21 @@ void tcpscope_listeners_attach(void)
 	}
 }
 
+/* One unregister call per kind: each waits for an RCU grace period. */
 void tcpscope_listeners_detach(void)
 {
-	int i;
+	struct kretprobe *rps[ARRAY_SIZE(kretprobes)];
+	struct kprobe *kps[ARRAY_SIZE(kprobes)];
+	int i, n;
 
-	for (i = 0; i < ARRAY_SIZE(kretprobes); i++)
+	for (i = 0, n = 0; i < ARRAY_SIZE(kretprobes); i++)
 		if (kretprobe_on[i])
-			unregister_kretprobe(&kretprobes[i]);
-	for (i = 0; i < ARRAY_SIZE(kprobes); i++)
+			rps[n++] = &kretprobes[i];
+	unregister_kretprobes(rps, n);
+	for (i = 0, n = 0; i < ARRAY_SIZE(kprobes); i++)
 		if (kprobe_on[i])
-			unregister_kprobe(&kprobes[i]);
+			kps[n++] = &kprobes[i];
+	unregister_kprobes(kps, n);
 	memset(kprobe_on, 0, sizeof(kprobe_on));
 	memset(kretprobe_on, 0, sizeof(kretprobe_on));
 }

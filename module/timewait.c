@@ -231,14 +231,20 @@ void tcpscope_timewait_attach(void)
 	}
 }
 
-/* After this returns, no timewait hook runs any more. */
+/*
+ * After this returns, no timewait hook runs any more. One call for all:
+ * each unregister call waits for an RCU grace period.
+ */
 void tcpscope_timewait_detach(void)
 {
-	int i;
+	struct kprobe *on[ARRAY_SIZE(tw_probes)];
+	int i, n = 0;
 
 	for (i = 0; i < ARRAY_SIZE(tw_probes); i++)
 		if (tw_hooked[i])
-			unregister_kprobe(tw_probes[i]);
+			on[n++] = tw_probes[i];
+	unregister_kprobes(on, n);
+	memset(tw_hooked, 0, sizeof(tw_hooked));
 }
 
 /* Hook calls the kernel could not deliver. */

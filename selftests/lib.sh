@@ -300,8 +300,12 @@ tcpscope_load() {
 	insmod "$TCPSCOPE_KO" "$@"
 }
 
+# rmmod waits for RCU grace periods and patches code back (kprobes on
+# ftrace, the tracepoint's static key): seconds under TCG while
+# connections churn, and more than 10 s on a busy 2-core host. The timeout
+# only catches a hang.
 tcpscope_unload() {
-	timeout $((10 * SLOW)) rmmod tcpscope
+	timeout $((60 * SLOW)) rmmod tcpscope
 }
 
 tcpscope_loaded() {

@@ -9,7 +9,8 @@
 # Prints each test's KTAP output indented as diagnostics, one result
 # line per test, and a summary "N passed, N failed[, N skipped]". Exit 1
 # if any test failed. TCPSCOPE_KO comes from the environment;
-# TCPSCOPE_TEST_TIMEOUT (default 300) bounds each test in seconds.
+# TCPSCOPE_TEST_TIMEOUT (default 600) bounds each test in seconds, and is
+# exported to the tests (stress_load_unload caps its rounds by it).
 # TCPSCOPE_RUN_BUDGET (seconds, default 0: none) bounds the whole run: a
 # test starts only while its timeout still fits in what is left, and the
 # tests that do not are reported as skipped ("# SKIP time budget"), so
@@ -19,7 +20,8 @@
 # suspected leak (leaks found before the first test are cleared).
 
 dir=$(cd "$(dirname "$0")" && pwd)
-timeout_s=${TCPSCOPE_TEST_TIMEOUT:-300}
+timeout_s=${TCPSCOPE_TEST_TIMEOUT:-600}
+export TCPSCOPE_TEST_TIMEOUT=$timeout_s
 budget=${TCPSCOPE_RUN_BUDGET:-0}
 
 tests=()

@@ -12,7 +12,7 @@
 # At the end: the churn made progress in every round, no tcpscope state is
 # left, no kernel warnings. TCPSCOPE_STRESS_SECONDS caps the time spent in
 # rounds: at most, and by default, 60 % of TCPSCOPE_TEST_TIMEOUT (run_all.sh's
-# limit for the whole test, 300 s by default); at least 10 rounds must run.
+# limit for the whole test, 600 s by default); at least 10 rounds must run.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -21,7 +21,7 @@ ROUNDS=${TCPSCOPE_STRESS_ROUNDS:-50}
 # Rounds stop early after this many seconds (a slow or busy emulator);
 # the test still needs MIN_ROUNDS rounds to pass.
 # At most 60 % of run_all.sh's limit for the whole test.
-CAP_S=$((${TCPSCOPE_TEST_TIMEOUT:-300} * 6 / 10))
+CAP_S=$((${TCPSCOPE_TEST_TIMEOUT:-600} * 6 / 10))
 MAX_S=${TCPSCOPE_STRESS_SECONDS:-$CAP_S}
 [ "$MAX_S" -le "$CAP_S" ] || MAX_S=$CAP_S
 MIN_ROUNDS=$((ROUNDS < 10 ? ROUNDS : 10))
@@ -160,8 +160,10 @@ for ((i = 1; i <= ROUNDS; i++)); do
 
 	churn_resume
 	tm_lap check
-	if ! tcpscope_unload 2> "$r.rmmod"; then
-		fail_cycle="$i (rmmod: $(cat "$r.rmmod"))"
+	tcpscope_unload 2> "$r.rmmod"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail_cycle="$i (rmmod exit $rc: $(cat "$r.rmmod"))"
 		break
 	fi
 	tm_lap rmmod
