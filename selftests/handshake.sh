@@ -6,8 +6,8 @@
 # the contract's transitions for the client socket, the server child and
 # the listener, with full 4-tuples (the client's port as the client
 # reported it), ns= equal to each namespace's inode, one id per socket
-# equal to the socket cookie `ss -e` shows, and CLOCK_MONOTONIC
-# timestamps.
+# equal to the socket's SO_COOKIE (the cookie `ss -e` shows), and
+# CLOCK_MONOTONIC timestamps.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -56,7 +56,7 @@ check_role() {
 		return 1
 	fi
 	if [ "$ids" != "$ck" ]; then
-		ROLE_COOKIE_BAD+=" id=$ids ss-sk:${ck:-none}"
+		ROLE_COOKIE_BAD+=" id=$ids cookie:${ck:-none}"
 	fi
 	return 0
 }
@@ -132,14 +132,14 @@ check_family() {
 	fi
 
 	if [ -z "$CK_CLI" ] || [ -z "$CK_CHILD" ] || [ -z "$CK_LSN" ]; then
-		ktap_print_msg "ss -e gave no cookies: client '$CK_CLI' child '$CK_CHILD' listener '$CK_LSN'"
-		ktap_test_fail "$fam: id equals the socket cookie (ss -e sk:)"
+		ktap_print_msg "tcpconn gave no cookies: client '$CK_CLI' child '$CK_CHILD' listener '$CK_LSN'"
+		ktap_test_fail "$fam: id equals the socket cookie (SO_COOKIE, = ss -e sk:)"
 	elif [ -n "$ROLE_COOKIE_BAD" ] || [ "$idc" != "$CK_CLI" ] ||
 	     [ "$idh" != "$CK_CHILD" ] || [ "$idl" != "$CK_LSN" ]; then
-		ktap_print_msg "ids client $idc child $idh listener $idl; ss sk: $CK_CLI $CK_CHILD $CK_LSN"
-		ktap_test_fail "$fam: id equals the socket cookie (ss -e sk:)"
+		ktap_print_msg "ids client $idc child $idh listener $idl; SO_COOKIE $CK_CLI $CK_CHILD $CK_LSN"
+		ktap_test_fail "$fam: id equals the socket cookie (SO_COOKIE, = ss -e sk:)"
 	else
-		ktap_test_pass "$fam: id equals the socket cookie (ss -e sk:)"
+		ktap_test_pass "$fam: id equals the socket cookie (SO_COOKIE, = ss -e sk:)"
 	fi
 }
 

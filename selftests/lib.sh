@@ -441,14 +441,16 @@ dmesg_new() {
 # close; then the listener is closed. Waits (bounded) until EVFILE shows
 # the child's LAST_ACK -> CLOSE, the client's FIN_WAIT2 -> TIME_WAIT and the
 # listener's LISTEN -> CLOSE. Sets CPORT (client port, as the client
-# reported it). If RUN_CONN_HOOK names a function, it runs while the
-# client is connected (pass --hold SEC to the client for that).
+# reported it) and RUN_CONN_PFX (the helpers' output: PFX.srv, PFX.cli).
+# If RUN_CONN_HOOK names a function, it runs while the client is
+# connected (pass --hold SEC to the client for that).
 # Non-zero, with a diagnostic, on any failure.
 run_conn() {
 	local ev=$1 srv=$2 cli=$3 port=$4 pfx rc
 
 	shift 4
 	pfx=$TMPD/conn-$port
+	RUN_CONN_PFX=$pfx
 	CPORT=
 	ip netns exec "$NS_SRV" "$TCPCONN" server "$srv" "$port" --count 1 --hold \
 		> "$pfx.srv" 2>&1 &
@@ -501,27 +503,24 @@ ss_cookie() {
 	ip netns exec "$ns" ss -tanHe "$@" 2>/dev/null | sed -n 's/.* sk:\([0-9a-f]*\).*/\1/p'
 }
 
-# grab_cookies: a RUN_CONN_HOOK. While the client holds the connection,
-# the cookies of its three sockets: CK_CLI, CK_CHILD, CK_LSN (uses PORT
-# and CPORT). The client may see its connection established before the
-# server has processed the third ACK, and ss is slow under emulation:
-# retry for GRAB_COOKIES_SECONDS (default 4 s, times SLOW). The client and
-# the child are looked for in any state but TIME_WAIT (where an earlier
-# connection's socket may be), so that a slow guest that gets there after
-# the hold, while they close, still finds them. SYN-RECV is left out too:
-# before the server has processed the third ACK, ss shows the request
-# socket there, whose cookie is not the child's (the child gets its own).
+# grab_cookies: a RUN_CONN_HOOK. The cookies of the connection's three
+# sockets: CK_CLI, CK_CHILD, CK_LSN, from the "cookie" lines tcpconn
+# prints after "port", "accepted" and "listening" (getsockopt SO_COOKIE,
+# the kernel's own id of the socket, which `ss -e` shows as sk:). Waits up
+# to GRAB_COOKIES_SECONDS (default START_WAIT) for the server's accept.
+# Before, they came from `ss -e` while the client held the connection; on
+# a busy host a few slow ss runs could miss the child, or find its request
+# socket (SYN-RECV, another cookie) before the third ACK was processed.
 grab_cookies() {
-	local deadline=$((SECONDS + ${GRAB_COOKIES_SECONDS:-$((4 * SLOW))}))
+	local pfx=$RUN_CONN_PFX
 
 	CK_CLI='' CK_CHILD='' CK_LSN=''
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		[ -n "$CK_CLI" ] || CK_CLI=$(ss_cookie "$NS_CLI" exclude time-wait exclude syn-recv "( sport = :$CPORT )")
-		[ -n "$CK_CHILD" ] || CK_CHILD=$(ss_cookie "$NS_SRV" exclude time-wait exclude syn-recv "( sport = :$PORT and dport = :$CPORT )")
-		[ -n "$CK_LSN" ] || CK_LSN=$(ss_cookie "$NS_SRV" state listening "( sport = :$PORT )")
-		[ -n "$CK_CLI" ] && [ -n "$CK_CHILD" ] && [ -n "$CK_LSN" ] && return 0
-		sleep 0.1
-	done
+	wait_for_count "$pfx.srv" '^cookie ' 2 "${GRAB_COOKIES_SECONDS:-$START_WAIT}" ||
+		ktap_print_msg "no cookie from the server's accept: $(cat "$pfx.srv")"
+	CK_LSN=$(awk '/^listening /{a=1; next} a && /^cookie /{print $2; exit}' "$pfx.srv")
+	CK_CHILD=$(awk '/^accepted /{a=1; next} a && /^cookie /{print $2; exit}' "$pfx.srv")
+	CK_CLI=$(awk '/^port /{a=1; next} a && /^cookie /{print $2; exit}' "$pfx.cli")
+	[ -n "$CK_CLI" ] && [ -n "$CK_CHILD" ] && [ -n "$CK_LSN" ]
 }
 
 # ------------------------------------------------------------- ftrace

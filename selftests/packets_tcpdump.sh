@@ -15,7 +15,8 @@
 #    ACKs after the SYN-ACK before any data; a pure ACK that acks a FIN;
 #  - ids: every client-side line has the client socket's id, server-side
 #    lines have the listener's id until the connection's socket exists
-#    (its LISTEN -> SYN_RECV), then that socket's; all equal `ss -e` sk:;
+#    (its LISTEN -> SYN_RECV), then that socket's; all equal the sockets'
+#    SO_COOKIE (`ss -e` sk:);
 #  - /proc/net/tcpscope "packets tx/rx" equal the lines recorded;
 #  - packets=all with hand-made segments (selftests/tcpsend.py, a raw
 #    socket): random flags and option lists, malformed ones included, read
@@ -110,7 +111,7 @@ check_ids() {
 		}
 		if (cli != ckc || child != ckh || lsn != ckl) {
 			print "# ids client " cli " child " child " listener " lsn \
-				"; ss sk: " ckc " " ckh " " ckl
+				"; SO_COOKIE " ckc " " ckh " " ckl
 			bad = 1
 		}
 		exit bad
@@ -158,7 +159,7 @@ run_case() {
 	tdpid=$!
 	BG_PIDS+=("$tdpid")
 	wait_for_line "$cap.err" 'listening on' "$START_WAIT" || ok=
-	GRAB_COOKIES_SECONDS=$((5 * SLOW)) RUN_CONN_HOOK=grab_cookies
+	RUN_CONN_HOOK=grab_cookies
 	run_conn "$ev" "$srv" "$cli" "$PORT" --bytes 1000 --hold $((6 * SLOW)) || ok=
 	stats_quiet 10 0.3 || ok=
 	td_stop "$tdpid" "$cap"
@@ -194,7 +195,7 @@ run_case() {
 		ktap_print_msg "expected (<) vs tcpscope (>):"$'\n'"$(diff "$cap.want" "$cap.got")"
 		ktap_test_fail "$desc: the segments tcpdump saw, as tx and rx, same text"
 	fi
-	ktap_test_result "$desc: ids are the client's, the listener's, then the child's (= ss -e sk:)" \
+	ktap_test_result "$desc: ids are the client's, the listener's, then the child's (= SO_COOKIE)" \
 		check_ids "$ev"
 	ktap_test_result "$desc: /proc/net/tcpscope packets tx/rx equal the lines" \
 		proc_counts "$ev"

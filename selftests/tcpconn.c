@@ -10,7 +10,9 @@
  *
  * server: binds ADDR:PORT (PORT 0: ephemeral), prints "listening <port>",
  *   then handles N connections one after the other, printing
- *   "accepted <peer port>" for each. Default: echo everything until EOF,
+ *   "accepted <peer port>" for each. Each of those lines, and the client's
+ *   "port" line, is followed by "cookie <hex>": the socket's SO_COOKIE
+ *   (what `ss -e` shows as sk:), in the same write. Default: echo everything until EOF,
  *   wait (up to 2 s) until the peer has acknowledged all of it, then close
  *   (passive close: CLOSE_WAIT -> LAST_ACK -> CLOSE). The wait keeps the
  *   ACK of the echo from crossing the close, when the FIN is being queued:
@@ -48,6 +50,17 @@ static void die(const char *what)
 {
 	fprintf(stderr, "tcpconn: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+/* "cookie <hex>": the socket's cookie, as `ss -e` prints it (sk:%llx). */
+static void print_cookie(int fd)
+{
+	unsigned long long cookie = 0;
+	socklen_t clen = sizeof(cookie);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &clen))
+		die("SO_COOKIE");
+	printf("cookie %llx\n", cookie);
 }
 
 static void print_usage(void)
@@ -149,6 +162,7 @@ static int run_server(struct sockaddr_storage *ss, socklen_t len, long count,
 	if (getsockname(lfd, (struct sockaddr *)&peer, &plen))
 		die("getsockname");
 	printf("listening %d\n", sockaddr_port(&peer));
+	print_cookie(lfd);
 	fflush(stdout);
 
 	for (i = 0; i < count; i++) {
@@ -162,6 +176,7 @@ static int run_server(struct sockaddr_storage *ss, socklen_t len, long count,
 			die("accept");
 		}
 		printf("accepted %d\n", sockaddr_port(&peer));
+		print_cookie(fd);
 		fflush(stdout);
 		if (close_first) {
 			if (shutdown(fd, SHUT_WR))
@@ -204,6 +219,7 @@ static int run_client(struct sockaddr_storage *ss, socklen_t len, long count,
 		if (getsockname(fd, (struct sockaddr *)&me, &mlen))
 			die("getsockname");
 		printf("port %d\n", sockaddr_port(&me));
+		print_cookie(fd);
 		fflush(stdout);
 		if (hold > 0) {
 			ts.tv_sec = (time_t)hold;
