@@ -464,7 +464,7 @@ run_conn() {
 		> "$pfx.cli" 2>&1 &
 	CLI_PID=$!
 	BG_PIDS+=("$CLI_PID")
-	if ! wait_for_line "$pfx.cli" '^port [0-9]+$' 10; then
+	if ! wait_for_line "$pfx.cli" '^port [0-9]+$' $((10 * SLOW)); then
 		ktap_print_msg "client did not connect: $(cat "$pfx.cli")"
 		return 1
 	fi
@@ -482,7 +482,7 @@ run_conn() {
 		return 1
 	fi
 	kill -TERM "$SRV_PID"
-	bg_wait "$SRV_PID" 10
+	bg_wait "$SRV_PID" $((10 * SLOW))
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
 		ktap_print_msg "server failed ($rc): $(cat "$pfx.srv")"
