@@ -507,7 +507,7 @@ ss_cookie() {
 # sockets: CK_CLI, CK_CHILD, CK_LSN, from the "cookie" lines tcpconn
 # prints after "port", "accepted" and "listening" (getsockopt SO_COOKIE,
 # the kernel's own id of the socket, which `ss -e` shows as sk:). Waits up
-# to GRAB_COOKIES_SECONDS (default START_WAIT) for the server's accept.
+# to START_WAIT for the server's accept.
 # Before, they came from `ss -e` while the client held the connection; on
 # a busy host a few slow ss runs could miss the child, or find its request
 # socket (SYN-RECV, another cookie) before the third ACK was processed.
@@ -515,7 +515,7 @@ grab_cookies() {
 	local pfx=$RUN_CONN_PFX
 
 	CK_CLI='' CK_CHILD='' CK_LSN=''
-	wait_for_count "$pfx.srv" '^cookie ' 2 "${GRAB_COOKIES_SECONDS:-$START_WAIT}" ||
+	wait_for_count "$pfx.srv" '^cookie ' 2 "$START_WAIT" ||
 		ktap_print_msg "no cookie from the server's accept: $(cat "$pfx.srv")"
 	CK_LSN=$(awk '/^listening /{a=1; next} a && /^cookie /{print $2; exit}' "$pfx.srv")
 	CK_CHILD=$(awk '/^accepted /{a=1; next} a && /^cookie /{print $2; exit}' "$pfx.srv")

@@ -12,9 +12,10 @@
  *   then handles N connections one after the other, printing
  *   "accepted <peer port>" for each. Each of those lines, and the client's
  *   "port" line, is followed by "cookie <hex>": the socket's SO_COOKIE
- *   (what `ss -e` shows as sk:), in the same write. Default: echo everything until EOF,
- *   wait (up to 2 s) until the peer has acknowledged all of it, then close
- *   (passive close: CLOSE_WAIT -> LAST_ACK -> CLOSE). The wait keeps the
+ *   (what `ss -e` shows as sk:), in the same write. Default: echo
+ *   everything until EOF, wait (up to 2 s) until the peer has acknowledged
+ *   all of it, then close (passive close: CLOSE_WAIT -> LAST_ACK -> CLOSE).
+ *   The wait keeps the
  *   ACK of the echo from crossing the close, when the FIN is being queued:
  *   tcpscope's packets=control could not tell that ACK from the FIN's.
  *   --close-first: shutdown(SHUT_WR) at once, read until EOF, close
