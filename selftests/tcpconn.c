@@ -15,9 +15,9 @@
  *   (what `ss -e` shows as sk:), in the same write. Default: echo
  *   everything until EOF, wait (up to 2 s) until the peer has acknowledged
  *   all of it, then close (passive close: CLOSE_WAIT -> LAST_ACK -> CLOSE).
- *   The wait keeps the
- *   ACK of the echo from crossing the close, when the FIN is being queued:
- *   tcpscope's packets=control could not tell that ACK from the FIN's.
+ *   The wait keeps the ACK of the echo from crossing the close, when the
+ *   FIN is being queued: tcpscope's packets=control could not tell that
+ *   ACK from the FIN's.
  *   --close-first: shutdown(SHUT_WR) at once, read until EOF, close
  *   (active close: FIN_WAIT1 -> FIN_WAIT2 -> CLOSE).
  *   --hold: after N connections keep the listener open until SIGTERM,
