@@ -16,9 +16,9 @@
 #  B. SYN queue: 60 SYNs from 60 addresses that never answer, backlog 16,
 #     tcp_syncookies 0 then 1 (a listener each): the depth peaks at 17/16
 #     and is ss's count of SYN-RECV sockets (read between two of the
-#     table's, as the kernel may start expiring them); the overflows equal TCPReqQFullDrop, then
-#     TCPReqQFullDoCookies, the cookies SyncookiesSent; the SYN-flood flag
-#     is set. Meanwhile the table's memory does not grow.
+#     table's, as the kernel may start expiring them); the overflows equal
+#     TCPReqQFullDrop, then TCPReqQFullDoCookies, the cookies
+#     SyncookiesSent; the SYN-flood flag is set. Meanwhile the table's memory does not grow.
 #  C. a lost third ACK (nft drops the client's pure ACKs): the SYN-ACK is
 #     sent again after about 1 s and 3 s (retry 1, 2, TCPSynRetrans), the
 #     request leaves the SYN queue when the retries run out (drop timeout);
