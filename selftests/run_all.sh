@@ -11,18 +11,21 @@
 # if any test failed. TCPSCOPE_KO comes from the environment;
 # TCPSCOPE_TEST_TIMEOUT (default 600) bounds each test in seconds, and is
 # exported to the tests (stress_load_unload caps its rounds by it).
-# TCPSCOPE_RUN_BUDGET (seconds, default 0: none) bounds the whole run: a
-# test starts only while its timeout still fits in what is left, and the
-# tests that do not are reported as skipped ("# SKIP time budget"), so
-# that a slow kernel runs the tests it is given first and ends in time.
+# TCPSCOPE_CLAIM_DIR (a directory shared with other VMs running the same
+# list, scripts/check's debug lanes) makes the list a queue: a test runs
+# only in the VM that creates DIR/NAME first (mkdir is atomic on the host),
+# DIR/NAME/done marks it finished, and no test starts once DIR/stop
+# exists; the tests not taken are not reported here (the host counts
+# them), and the plan line comes last.
 # On a kernel with kmemleak (the debug kernel, scripts/debug-kernel) a
 # last test "kmemleak" unloads tcpscope, scans twice and fails on any
 # suspected leak (leaks found before the first test are cleared).
+# Each test's time is printed after it ("# run_all: NAME took N s").
 
 dir=$(cd "$(dirname "$0")" && pwd)
 timeout_s=${TCPSCOPE_TEST_TIMEOUT:-600}
 export TCPSCOPE_TEST_TIMEOUT=$timeout_s
-budget=${TCPSCOPE_RUN_BUDGET:-0}
+claim=${TCPSCOPE_CLAIM_DIR:-}
 
 tests=()
 if [ $# -gt 0 ]; then
@@ -70,19 +73,23 @@ kmemleak_baseline() {
 	echo "# kmemleak: $n object(s) suspected before the tests, cleared"
 }
 
+# take NAME: whether this VM runs it (always, without a claim directory).
+take() {
+	[ -n "$claim" ] || return 0
+	[ ! -e "$claim/stop" ] && mkdir "$claim/$1" 2>/dev/null
+}
+
+nleak=$([ -w "$kmemleak" ] && echo 1 || echo 0)
 echo "TAP version 13"
-echo "1..$((${#tests[@]} + $([ -w "$kmemleak" ] && echo 1 || echo 0)))"
+[ -n "$claim" ] || echo "1..$((${#tests[@]} + nleak))"
 [ ! -w "$kmemleak" ] || kmemleak_baseline
 pass=0 fail=0 skip=0 n=0
 for t in "${tests[@]}"; do
-	n=$((n + 1))
 	name=${t##*/}
-	if [ "$budget" -gt 0 ] && [ $((SECONDS + timeout_s)) -gt "$budget" ]; then
-		skip=$((skip + 1))
-		echo "ok $n selftests: tcpscope: $name # SKIP time budget: $((budget - SECONDS)) of ${budget}s left, the test may take ${timeout_s}s"
-		continue
-	fi
+	take "${name%.sh}" || continue
+	n=$((n + 1))
 	echo "# selftests: tcpscope: $name"
+	t0=$SECONDS
 	# Each test leads its own session and writes to a file: whatever it
 	# leaves behind is killed with the session, and cannot hold a pipe
 	# open and stall this loop.
@@ -119,6 +126,8 @@ for t in "${tests[@]}"; do
 		echo "not ok $n selftests: tcpscope: $name # exit=$rc"
 		;;
 	esac
+	echo "# run_all: $name took $((SECONDS - t0)) s"
+	[ -z "$claim" ] || : > "$claim/${name%.sh}/done"
 done
 
 if [ -w "$kmemleak" ]; then
@@ -134,6 +143,7 @@ if [ -w "$kmemleak" ]; then
 	fi
 fi
 
+[ -z "$claim" ] || echo "1..$n"
 summary="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && summary+=", $skip skipped"
 echo "$summary"
