@@ -4,7 +4,8 @@
  * One copy for the two places that must print the same text:
  * module/format.c (the events file) and scripts/tcpscope-raw.c (the reader
  * of events_raw). The includer first includes uapi/tcpscope.h and provides
- * u8 and u32, bool, size_t, strlen() and ARRAY_SIZE().
+ * u8 and u32, bool, size_t, strlen(), ARRAY_SIZE() and __always_inline
+ * (the C library's <sys/cdefs.h> has it).
  *
  * Text is appended with the tput_*() helpers below, never with a printf:
  * the events reader formats every record, and parsing a format string per
@@ -28,11 +29,16 @@ static const char tcptext_hex[] = "0123456789abcdef";
 
 /*
  * @n bytes of @s at @p, unbounded; returns the end. Text comes in short
- * pieces: a loop beats a call to memcpy() (rep movsb).
+ * pieces: a loop beats a call to memcpy() (rep movsb, which TCG runs a
+ * byte at a time), and a short piece of constant length, such as a string
+ * literal, is copied by a few moves the compiler puts inline.
  */
-static char *text_put_mem(char *p, const char *s, size_t n)
+static __always_inline char *text_put_mem(char *p, const char *s, size_t n)
 {
 	size_t i;
+
+	if (__builtin_constant_p(n) && n <= 16)
+		return (char *)__builtin_memcpy(p, s, n) + n;
 
 	for (i = 0; i < n; i++)
 		p[i] = s[i];
@@ -54,6 +60,21 @@ static void tput_str(struct text *t, const char *s)
 	tput_mem(t, s, strlen(s));
 }
 
+/* @n bytes of @s, bounded like tput_mem(); for tput_lit(). */
+static __always_inline void tput_lit_n(struct text *t, const char *s,
+				       size_t n)
+{
+	if (t->size - t->len > n) {
+		t->len = text_put_mem(t->buf + t->len, s, n) - t->buf;
+		t->buf[t->len] = '\0';
+		return;
+	}
+	tput_mem(t, s, n);
+}
+
+/* A string literal: its length is a constant, its copy inline. */
+#define tput_lit(t, lit)	tput_lit_n((t), (lit), sizeof(lit) - 1)
+
 static void tput_char(struct text *t, char c)
 {
 	if (t->size - t->len > 1) {
@@ -62,36 +83,76 @@ static void tput_char(struct text *t, char c)
 	}
 }
 
-/* The number of decimal digits of @v, 1 to 20. */
+static const unsigned long long tcptext_pow10[20] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL,
+	10000000000000000000ULL,
+};
+
+/*
+ * The number of decimal digits of @v, 1 to 20, without a loop: from its
+ * bit length (1233 / 4096 is just above log10(2)), corrected by one
+ * comparison.
+ */
 static unsigned int text_dec_len(unsigned long long v)
 {
-	unsigned long long p = 10;
-	unsigned int n = 1;
+	unsigned long long u = v | 1;	/* 0 has one digit too */
+	unsigned int n = (64 - __builtin_clzll(u)) * 1233 >> 12;
 
-	while (n < 20 && v >= p) {
-		n++;
-		p *= 10;
-	}
-	return n;
+	return n + (u >= tcptext_pow10[n]);
 }
+
+/* "00" to "99": two digits per division by 100. */
+static const char tcptext_pairs[100][3] = {
+	"00", "01", "02", "03", "04", "05", "06", "07", "08", "09",
+	"10", "11", "12", "13", "14", "15", "16", "17", "18", "19",
+	"20", "21", "22", "23", "24", "25", "26", "27", "28", "29",
+	"30", "31", "32", "33", "34", "35", "36", "37", "38", "39",
+	"40", "41", "42", "43", "44", "45", "46", "47", "48", "49",
+	"50", "51", "52", "53", "54", "55", "56", "57", "58", "59",
+	"60", "61", "62", "63", "64", "65", "66", "67", "68", "69",
+	"70", "71", "72", "73", "74", "75", "76", "77", "78", "79",
+	"80", "81", "82", "83", "84", "85", "86", "87", "88", "89",
+	"90", "91", "92", "93", "94", "95", "96", "97", "98", "99",
+};
 
 /*
  * The last @n digits of @v in decimal, ending at @end (written backwards,
- * one 64-bit division per two digits). Returns the start.
+ * one division per two digits, in 32 bits once the rest fits). Returns
+ * the start.
  */
 static char *text_put_digits(char *end, unsigned long long v, unsigned int n)
 {
-	unsigned int r;
+	unsigned int r, w;
 
-	while (n >= 2) {
+	while (n >= 2 && v > 0xffffffffULL) {
 		r = (unsigned int)(v % 100);
 		v /= 100;
-		*--end = (char)('0' + r % 10);
-		*--end = (char)('0' + r / 10);
+		end -= 2;
+		end[0] = tcptext_pairs[r][0];
+		end[1] = tcptext_pairs[r][1];
+		n -= 2;
+	}
+	if (v > 0xffffffffULL) {	/* fewer digits wanted than it has */
+		if (n)
+			*--end = (char)('0' + v % 10);
+		return end;
+	}
+	/* The rest fits in 32 bits, where a division is cheaper. */
+	w = (unsigned int)v;
+	while (n >= 2) {
+		r = w % 100;
+		w /= 100;
+		end -= 2;
+		end[0] = tcptext_pairs[r][0];
+		end[1] = tcptext_pairs[r][1];
 		n -= 2;
 	}
 	if (n)
-		*--end = (char)('0' + v % 10);
+		*--end = (char)('0' + w % 10);
 	return end;
 }
 
@@ -193,13 +254,13 @@ static const char *tcp_option_name(unsigned int kind)
 static void put_tfo(struct text *t, const u8 *p, unsigned int n, bool exp)
 {
 	if (exp)
-		tput_str(t, "tfo");
+		tput_lit(t, "tfo");
 	if (!n) {
-		tput_str(t, " cookiereq");
+		tput_lit(t, " cookiereq");
 	} else if (n % 2 || n < 4 || n > 16) {
-		tput_str(t, " (invalid)");
+		tput_lit(t, " (invalid)");
 	} else {
-		tput_str(t, " cookie ");
+		tput_lit(t, " cookie ");
 		tput_hex(t, p, n);
 	}
 }
@@ -220,7 +281,7 @@ static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
 	unsigned int opt, len, datalen, i, v;
 	char ch = 0;
 
-	tput_str(t, ", options [");
+	tput_lit(t, ", options [");
 	while (hlen) {
 		if (ch)
 			tput_char(t, ch);
@@ -243,7 +304,7 @@ static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
 		if (tcp_option_name(opt)) {
 			tput_str(t, tcp_option_name(opt));
 		} else {
-			tput_str(t, "unknown-");
+			tput_lit(t, "unknown-");
 			tput_dec(t, opt);
 		}
 		switch (opt) {
@@ -264,7 +325,7 @@ static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
 		case 5:
 			datalen = len - 2;
 			if (datalen % 8) {
-				tput_str(t, " invalid sack");
+				tput_lit(t, " invalid sack");
 				break;
 			}
 			tput_char(t, ' ');
@@ -293,25 +354,25 @@ static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
 			datalen = 8;
 			if (datalen > hlen)
 				goto bad;
-			tput_str(t, " val ");
+			tput_lit(t, " val ");
 			tput_dec(t, get_be32(cp));
-			tput_str(t, " ecr ");
+			tput_lit(t, " ecr ");
 			tput_dec(t, get_be32(cp + 4));
 			break;
 		case 19:
 			datalen = 16;
 			if (datalen > hlen)
 				goto bad;
-			tput_str(t, " shared secret not supplied with -M, can't check - ");
+			tput_lit(t, " shared secret not supplied with -M, can't check - ");
 			tput_hex(t, cp, datalen);
 			break;
 		case 20:
 			datalen = 2;
 			if (datalen > hlen)
 				goto bad;
-			tput_str(t, " cap ");
+			tput_lit(t, " cap ");
 			tput_xint(t, cp[0], 2);
-			tput_str(t, " id ");
+			tput_lit(t, " id ");
 			tput_dec(t, cp[1]);
 			break;
 		case 28:
@@ -319,7 +380,7 @@ static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
 			if (datalen > hlen)
 				goto bad;
 			v = get_be16(cp);
-			tput_str(t, " 0x");
+			tput_lit(t, " 0x");
 			tput_xint(t, v, 1);
 			tput_char(t, ' ');
 			tput_dec(t, v & 1 ? (v >> 1) * 60 : v >> 1);
@@ -327,15 +388,15 @@ static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
 		case 29:
 			datalen = len - 2;
 			if (datalen < 2) {
-				tput_str(t, " (invalid)");
+				tput_lit(t, " (invalid)");
 				break;
 			}
-			tput_str(t, " keyid ");
+			tput_lit(t, " keyid ");
 			tput_dec(t, cp[0]);
-			tput_str(t, " rnextkeyid ");
+			tput_lit(t, " rnextkeyid ");
 			tput_dec(t, cp[1]);
 			if (datalen > 2) {
-				tput_str(t, " mac 0x");
+				tput_lit(t, " mac 0x");
 				tput_hex(t, cp + 2, datalen - 2);
 			}
 			break;
@@ -362,7 +423,7 @@ static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
 		default:	/* mptcp included: tcpdump decodes it further */
 			datalen = len - 2;
 			if (datalen)
-				tput_str(t, " 0x");
+				tput_lit(t, " 0x");
 			tput_hex(t, cp, datalen);
 			break;
 		}
@@ -370,7 +431,7 @@ static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
 		hlen -= datalen;
 		datalen += opt == 0 || opt == 1 ? 1 : 2;
 		if (datalen != len) {
-			tput_str(t, "[len ");
+			tput_lit(t, "[len ");
 			tput_dec(t, len);
 			tput_char(t, ']');
 		}
@@ -381,12 +442,12 @@ static bool put_tcp_options(struct text *t, const u8 *cp, unsigned int hlen,
 	tput_char(t, ']');
 	return true;
 bad:
-	tput_str(t, "[bad opt]");
+	tput_lit(t, "[bad opt]");
 	if (ch)
 		tput_char(t, ']');
 	return false;
 trunc:
-	tput_str(t, " [|tcp]");
+	tput_lit(t, " [|tcp]");
 	return false;
 }
 
@@ -405,7 +466,7 @@ static void put_tcp_flags(struct text *t, unsigned int flags)
 	bool any = false;
 	unsigned int i;
 
-	tput_str(t, "Flags [");
+	tput_lit(t, "Flags [");
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		if (flags & names[i].bit) {
 			tput_char(t, names[i].c);
@@ -424,7 +485,7 @@ static void tput_tcp(struct text *t, const struct tcpscope_packet_rec *r)
 	put_tcp_flags(t, r->flags);
 	if (r->len ||
 	    r->flags & (TCPSCOPE_TCP_SYN | TCPSCOPE_TCP_FIN | TCPSCOPE_TCP_RST)) {
-		tput_str(t, ", seq ");
+		tput_lit(t, ", seq ");
 		tput_dec(t, r->seq);
 		if (r->len) {
 			tput_char(t, ':');
@@ -432,18 +493,18 @@ static void tput_tcp(struct text *t, const struct tcpscope_packet_rec *r)
 		}
 	}
 	if (r->flags & TCPSCOPE_TCP_ACK) {
-		tput_str(t, ", ack ");
+		tput_lit(t, ", ack ");
 		tput_dec(t, r->ack);
 	}
-	tput_str(t, ", win ");
+	tput_lit(t, ", win ");
 	tput_dec(t, r->win);
 	if (r->flags & TCPSCOPE_TCP_URG) {
-		tput_str(t, ", urg ");
+		tput_lit(t, ", urg ");
 		tput_dec(t, r->urg);
 	}
 	if (optlen && !put_tcp_options(t, r->opts, optlen, r->len))
 		return;
-	tput_str(t, ", length ");
+	tput_lit(t, ", length ");
 	tput_dec(t, r->len);
 }
 
@@ -484,11 +545,11 @@ static void tput_listen(struct text *t, const struct tcpscope_listen_rec *r,
 			const char *local, const char *peer)
 {
 	tput_str(t, local);
-	tput_str(t, " synq ");
+	tput_lit(t, " synq ");
 	tput_dec(t, r->synq);
 	tput_char(t, '/');
 	tput_dec(t, r->synq_max);
-	tput_str(t, " acceptq ");
+	tput_lit(t, " acceptq ");
 	tput_dec(t, r->acceptq);
 	tput_char(t, '/');
 	tput_dec(t, r->acceptq_max);
@@ -499,21 +560,21 @@ static void tput_listen(struct text *t, const struct tcpscope_listen_rec *r,
 		tput_str(t, listen_overflow_name(r->overflow));
 	}
 	if (r->cause == TCPSCOPE_LISTEN_SYNACK_RETRANS) {
-		tput_str(t, " retry ");
+		tput_lit(t, " retry ");
 		tput_dec(t, r->retrans);
-		tput_str(t, " after_us ");
+		tput_lit(t, " after_us ");
 		tput_dec(t, r->since_us);
 	}
 	if (r->flags & TCPSCOPE_LISTEN_F_COOKIE)
-		tput_str(t, " cookie");
+		tput_lit(t, " cookie");
 	if (r->flags & TCPSCOPE_LISTEN_F_TIMEOUT)
-		tput_str(t, " timeout");
+		tput_lit(t, " timeout");
 	if (r->dport) {
-		tput_str(t, " peer ");
+		tput_lit(t, " peer ");
 		tput_str(t, peer);
 	}
 	if (r->flags & TCPSCOPE_LISTEN_F_FLOOD)
-		tput_str(t, " synflood");
+		tput_lit(t, " synflood");
 }
 
 #endif /* _TCPSCOPE_TCPTEXT_H */
