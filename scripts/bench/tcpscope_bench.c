@@ -10,12 +10,15 @@
  * the tracepoint's cost plus a small constant.
  *
  * Commands, written to /sys/kernel/debug/tcpscope_bench/ctl:
- *   probe 1|2|0     attach an empty probe on the tracepoint (1: the floor
+ *   probe 1|2|3|4|0 attach an empty probe on the tracepoint (1: the floor
  *                   any probe pays) or a probe that only reads the clock
  *                   tcpscope stamps records with (2: the floor any
- *                   timestamped record pays), or detach it (0). The
- *                   tracepoint is not exported, so it is found by name
- *                   with for_each_kernel_tracepoint()
+ *                   timestamped record pays), or an empty kprobe (3) or
+ *                   kretprobe (4) on tcp_set_state() itself (what each of
+ *                   tcpscope's kprobe and kretprobe hits pays before its
+ *                   handler runs), or detach it (0). The tracepoint is not
+ *                   exported, so it is found by name with
+ *                   for_each_kernel_tracepoint()
  *   run N           N calls in a row, timed with ktime_get_ns()
  *   rate R MS       R calls per second for MS milliseconds, paced in
  *                   steps of about 1 ms (sleeping in between)
@@ -28,6 +31,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/kprobes.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -67,6 +71,49 @@ static void *probe_fn(unsigned long which)
 	return which == 2 ? (void *)clock_probe : (void *)empty_probe;
 }
 
+static int empty_kprobe(struct kprobe *p, struct pt_regs *regs)
+{
+	return 0;
+}
+
+static int empty_kretprobe(struct kretprobe_instance *ri,
+			   struct pt_regs *regs)
+{
+	return 0;
+}
+
+static struct kprobe set_state_kp = {
+	.symbol_name	= "tcp_set_state",
+	.pre_handler	= empty_kprobe,
+};
+
+static struct kretprobe set_state_krp = {
+	.kp.symbol_name	= "tcp_set_state",
+	.handler	= empty_kretprobe,
+	.maxactive	= 4,
+};
+
+/* Probes 3 and 4: a kprobe or a kretprobe instead of the tracepoint. */
+static int set_kprobe(unsigned long which, bool on)
+{
+	if (which == 3) {
+		if (!on) {
+			unregister_kprobe(&set_state_kp);
+			return 0;
+		}
+		set_state_kp.addr = NULL;
+		set_state_kp.flags = 0;
+		return register_kprobe(&set_state_kp);
+	}
+	if (!on) {
+		unregister_kretprobe(&set_state_krp);
+		return 0;
+	}
+	set_state_krp.kp.addr = NULL;
+	set_state_krp.kp.flags = 0;
+	return register_kretprobe(&set_state_krp);
+}
+
 static void find_tracepoint(struct tracepoint *tp, void *priv)
 {
 	if (!strcmp(tp->name, "inet_sock_set_state"))
@@ -79,7 +126,10 @@ static int set_probe(unsigned long which)
 
 	if (which == probe_on)
 		return 0;
-	if (probe_on) {
+	if (probe_on >= 3) {
+		set_kprobe(probe_on, false);
+		probe_on = 0;
+	} else if (probe_on) {
 		ret = tracepoint_probe_unregister(tp_set_state,
 						  probe_fn(probe_on), NULL);
 		if (ret)
@@ -87,12 +137,13 @@ static int set_probe(unsigned long which)
 		tracepoint_synchronize_unregister();
 		probe_on = 0;
 	}
-	if (which) {
+	if (which >= 3)
+		ret = set_kprobe(which, true);
+	else if (which)
 		ret = tracepoint_probe_register(tp_set_state, probe_fn(which),
 						NULL);
-		if (!ret)
-			probe_on = which;
-	}
+	if (!ret)
+		probe_on = which;
 	return ret;
 }
 
@@ -156,7 +207,7 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf,
 		return -EFAULT;
 	cmd[count] = '\0';
 	mutex_lock(&bench_mutex);
-	if (sscanf(cmd, "probe %lu", &a) == 1 && a <= 2)
+	if (sscanf(cmd, "probe %lu", &a) == 1 && a <= 4)
 		ret = set_probe(a);
 	else if (sscanf(cmd, "run %lu", &a) == 1 && a)
 		ret = cmd_run(a);
