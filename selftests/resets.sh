@@ -77,7 +77,9 @@ check_family() {
 	cport=$(awk '/^port /{ print $2; exit }' "$TMPD/abort-$fam")
 	wait_for_line "$ev" ":$port > [^ ]*:$cport ESTABLISHED -> CLOSE\$" 10
 	id_cli=$(grep -E -- ":$cport > [^ ]*:$port CLOSE -> SYN_SENT\$" "$ev" | sed -n 's/.* id=\([0-9a-f]*\) .*/\1/p')
-	id_child=$(grep -E -- ":$port > [^ ]*:$cport LISTEN -> SYN_RECV\$" "$ev" | sed -n 's/.* id=\([0-9a-f]*\) .*/\1/p')
+	# The child that lived (a second one from two racing ACKs dies in
+	# SYN_RECV).
+	id_child=$(grep -E -- ":$port > [^ ]*:$cport SYN_RECV -> ESTABLISHED\$" "$ev" | sed -n 's/.* id=\([0-9a-f]*\) .*/\1/p')
 	# close() with the echo unread: the kernel sets CLOSE, then sends
 	# the RST (reason TCP_ABORT_ON_CLOSE from 6.10 on).
 	if [ -n "$id_cli" ] &&
