@@ -8,8 +8,10 @@
  * FILE defaults to /sys/kernel/debug/tcpscope/events_raw; "-" reads
  * standard input (e.g. a saved capture). Runs until end of file or until
  * killed; output is flushed after every read, so nothing read is held
- * back. Exit status: 0, 1 on a read error or a malformed stream, 2 on bad
- * usage.
+ * back. SIGTERM or SIGINT on a FILE it opened stops it without losing
+ * anything it took: it prints what the file still holds, without
+ * waiting, and exits at EAGAIN. Exit status: 0, 1 on a read error or a
+ * malformed stream, 2 on bad usage.
  *
  * The record layout is include/uapi/tcpscope.h; the text format is
  * module/format.c and Documentation/tcpscope.rst.
@@ -18,6 +20,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -277,21 +280,52 @@ static ssize_t print_records(const __u8 *buf, size_t len)
 	return off;
 }
 
-static int open_input(const char *path)
-{
-	int fd;
+/* The file opened; set while SIGTERM and SIGINT are blocked. */
+static int stop_fd = -1;
 
-	if (!strcmp(path, "-"))
-		return STDIN_FILENO;
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
+/*
+ * SIGTERM, SIGINT: from now on the file reads without blocking, so the
+ * loop ends at EAGAIN; a blocked read() returns EINTR (no SA_RESTART).
+ * fcntl() is async-signal-safe.
+ */
+static void stop(int sig)
+{
+	int saved = errno, flags = fcntl(stop_fd, F_GETFL);
+
+	(void)sig;
+	if (flags >= 0)
+		fcntl(stop_fd, F_SETFL, flags | O_NONBLOCK);
+	errno = saved;
+}
+
+/* Open @path, with SIGTERM and SIGINT set to stop() once it is open. */
+static int open_stoppable(const char *path)
+{
+	struct sigaction sa;
+	sigset_t sigs, old;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = stop;
+	sigemptyset(&sa.sa_mask);
+	if (sigprocmask(SIG_BLOCK, &sigs, &old) ||
+	    sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL)) {
+		fprintf(stderr, "tcpscope-raw: signals: %s\n", strerror(errno));
+		return -1;
+	}
+	stop_fd = open(path, O_RDONLY);
+	if (stop_fd < 0)
 		fprintf(stderr, "tcpscope-raw: %s: %s\n", path, strerror(errno));
-	return fd;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return stop_fd;
 }
 
 int main(int argc, char **argv)
 {
 	static __u8 buf[65536 + REC_MAX];
+	const char *path;
 	size_t have = 0;
 	ssize_t n, used;
 	int fd;
@@ -300,13 +334,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tcpscope-raw [FILE|-]\n");
 		return 2;
 	}
-	fd = open_input(argc == 2 ? argv[1] : DEFAULT_FILE);
+	path = argc == 2 ? argv[1] : DEFAULT_FILE;
+	fd = strcmp(path, "-") ? open_stoppable(path) : STDIN_FILENO;
 	if (fd < 0)
 		return 1;
 	for (;;) {
 		n = read(fd, buf + have, sizeof(buf) - have);
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* Only after stop(): the file was opened blocking. */
+		if (n < 0 && errno == EAGAIN && fd == stop_fd)
+			break;
 		if (n < 0) {
 			fprintf(stderr, "tcpscope-raw: read: %s\n", strerror(errno));
 			return 1;

@@ -12,13 +12,21 @@
  *                            or more whole lines, printed to stdout
  *   evread block FILE [SEC]  open blocking, one read() (SEC timeout, default
  *                            10): must return one or more whole lines, printed
+ *   evread follow FILE       open blocking, copy to stdout (flushed after
+ *                            every read) until SIGTERM or SIGINT; then copy
+ *                            what the file still holds, without waiting,
+ *                            and exit 0 at EAGAIN: stopping it loses nothing
+ *                            it took, unlike killing cat(1) between its
+ *                            read() and its write(), or with the rest of a
+ *                            line left in the open file
  *   evread now               print CLOCK_MONOTONIC as <sec>.<9-digit nsec>
  *
- * Diagnostics go to stderr; every mode is bounded by alarm().
+ * Diagnostics go to stderr; every mode but follow is bounded by alarm().
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +63,10 @@ static int drain(int fd)
 
 		if (n > 0) {
 			fwrite(buf, 1, n, stdout);
+			fflush(stdout);
 			total += n;
 			continue;
 		}
-		fflush(stdout);
 		if (n == 0) {
 			fprintf(stderr, "evread: EOF after %zu bytes (expected EAGAIN)\n", total);
 			return 1;
@@ -70,6 +78,46 @@ static int drain(int fd)
 		fprintf(stderr, "evread: EAGAIN after %zu bytes\n", total);
 		return 0;
 	}
+}
+
+/* The file follow() reads; set while SIGTERM and SIGINT are blocked. */
+static int follow_fd = -1;
+
+/*
+ * SIGTERM, SIGINT: from now on the file reads without blocking, so drain()
+ * ends at EAGAIN; a blocked read() returns EINTR (no SA_RESTART). fcntl()
+ * is async-signal-safe.
+ */
+static void follow_stop(int sig)
+{
+	int saved = errno, flags = fcntl(follow_fd, F_GETFL);
+
+	(void)sig;
+	if (flags >= 0)
+		fcntl(follow_fd, F_SETFL, flags | O_NONBLOCK);
+	errno = saved;
+}
+
+static int follow(const char *path)
+{
+	struct sigaction sa;
+	sigset_t stop, old;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = follow_stop;
+	sigemptyset(&sa.sa_mask);
+	/* Held back until the file is open: then the handler has it. */
+	if (sigprocmask(SIG_BLOCK, &stop, &old) ||
+	    sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL))
+		return fail("signals");
+	follow_fd = open(path, O_RDONLY);
+	if (follow_fd < 0)
+		return fail("open");
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return drain(follow_fd);
 }
 
 int main(int argc, char **argv)
@@ -129,6 +177,9 @@ int main(int argc, char **argv)
 		return whole_lines(n);
 	}
 
+	if (!strcmp(argv[1], "follow") && argc == 3)
+		return follow(argv[2]);
+
 	if (!strcmp(argv[1], "block") && (argc == 3 || argc == 4)) {
 		alarm(argc == 4 ? atoi(argv[3]) : 10);
 		fd = open(argv[2], O_RDONLY);
@@ -140,6 +191,7 @@ int main(int argc, char **argv)
 		return whole_lines(n);
 	}
 usage:
-	fprintf(stderr, "usage: evread nonblock FILE | poll FILE MS | block FILE [SEC] | now\n");
+	fprintf(stderr, "usage: evread nonblock FILE | poll FILE MS | block FILE [SEC] |\n"
+		"       evread follow FILE | now\n");
 	return 2;
 }

@@ -319,12 +319,14 @@ EVENTS_RAW=$DEBUGFS_DIR/events_raw
 RAWREAD=${RAWREAD:-$SELFTESTS_DIR/../scripts/tcpscope-raw}
 
 # Background reader of the events stream, as text, into FILE
-# ($EVREADER_PID).
+# ($EVREADER_PID; its errors into FILE.err). events_reader_stop's SIGTERM
+# makes it take what the stream holds and exit: nothing it read is lost
+# (cat could die between its read() and its write()).
 events_reader_start() {
 	if [ "$TCPSCOPE_READER" = raw ]; then
-		"$RAWREAD" "$EVENTS_RAW" > "$1" &
+		"$RAWREAD" "$EVENTS_RAW" > "$1" 2>> "$1.err" &
 	else
-		cat "$EVENTS" > "$1" &
+		"$EVREAD" follow "$EVENTS" > "$1" 2>> "$1.err" &
 	fi
 	EVREADER_PID=$!
 	BG_PIDS+=("$EVREADER_PID")

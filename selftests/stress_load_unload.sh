@@ -99,6 +99,7 @@ fail_cycle=''	# first round whose load, rmmod or state check failed
 fail_bal=''	# first round with produced != written + dropped
 fail_drain=''	# first round with produced != read + lost after draining
 fail_lines=''	# first round whose lines are off
+lines_msg=''	# and what was off
 fail_prog=''	# first round without churn progress
 nev=0
 nchecked=0
@@ -117,9 +118,10 @@ for ((i = 1; i <= ROUNDS; i++)); do
 	fi
 	r=$TMPD/round
 	rm -f "$r".*
-	cat "$EVENTS" > "$r.r1" &
+	# evread follow, not cat: stopped, it takes what is left and exits.
+	"$EVREAD" follow "$EVENTS" > "$r.r1" 2>> "$r.err" &
 	R1=$!
-	cat "$EVENTS" > "$r.r2" &
+	"$EVREAD" follow "$EVENTS" > "$r.r2" 2>> "$r.err" &
 	R2=$!
 	BG_PIDS+=("$R1" "$R2")
 	tm_lap insmod
@@ -152,13 +154,17 @@ for ((i = 1; i <= ROUNDS; i++)); do
 	     [ "$i" -eq "$ROUNDS" ] || [ $((SECONDS - t0)) -ge "$MAX_S" ]; }; then
 		nchecked=$((nchecked + 1))
 		cat "$r.r1" "$r.r2" "$r.drain" > "$r.all"
-		if ! events_check "$r.all" "$r.stats"; then
+		if ! events_check "$r.all" "$r.stats" > "$TMPD/lines.msg"; then
 			fail_lines=$i
-			ktap_print_msg "round $i: lines of the readers and the drain are off"
+			lines_msg="round $i: lines of the readers and the drain are off:
+$(sed 's/^# //' "$TMPD/lines.msg")
+lines: readers $(wc -l < "$r.r1") + $(wc -l < "$r.r2"), drain $(wc -l < "$r.drain")
+$(tail -n 1 "$r.stats")"
 		elif [ "${n:-0}" -eq 0 ]; then
 			fail_lines=$i
-			ktap_print_msg "round $i: no events read"
+			lines_msg="round $i: no events read"
 		fi
+		[ -n "$fail_lines" ] && ktap_print_msg "$lines_msg"
 	fi
 
 	churn_resume
@@ -200,6 +206,8 @@ fi
 ktap_test_result "every round: produced == written + dropped, lost == dropped + overwritten" \
 	test -z "$fail_bal"
 ktap_test_result "every round, drained: produced == read + lost" test -z "$fail_drain"
+# Again just before the result line, where check's failure list looks.
+[ -n "$fail_lines" ] && ktap_print_msg "$(head -n 6 <<< "$lines_msg")"
 ktap_test_result "$nchecked rounds: events read, well-formed, none twice, lines == stats read, LOST lines == lost" \
 	test -z "$fail_lines"
 ktap_test_result "every round: both churn clients made progress" test -z "$fail_prog"

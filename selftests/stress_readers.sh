@@ -180,7 +180,7 @@ else
 fi
 
 # A fresh reader while the churn goes on, then stop and drain.
-cat "$EVENTS" > "$TMPD/fresh" &
+"$EVREAD" follow "$EVENTS" > "$TMPD/fresh" 2>> "$TMPD/fresh.err" &
 RF=$!
 BG_PIDS+=("$RF")
 sleep 1
@@ -208,7 +208,7 @@ ktap_test_result "rmmod" unload_gone
 tcpscope_load || fail_all "insmod failed"
 pids=()
 for ((c = 0; c < NCPU; c++)); do
-	taskset -c "$c" cat "$EVENTS" > "$TMPD/percpu$c" &
+	taskset -c "$c" "$EVREAD" follow "$EVENTS" > "$TMPD/percpu$c" 2>> "$TMPD/percpu.err" &
 	pids+=($!)
 done
 BG_PIDS+=("${pids[@]}")
