@@ -121,14 +121,13 @@ static const char tcptext_pairs[100][3] = {
 
 /*
  * The last @n digits of @v in decimal, ending at @end (written backwards,
- * one division per two digits, in 32 bits once the rest fits). Returns
- * the start.
+ * one division per two digits). Returns the start.
  */
 static char *text_put_digits(char *end, unsigned long long v, unsigned int n)
 {
-	unsigned int r, w;
+	unsigned int r;
 
-	while (n >= 2 && v > 0xffffffffULL) {
+	while (n >= 2) {
 		r = (unsigned int)(v % 100);
 		v /= 100;
 		end -= 2;
@@ -136,23 +135,8 @@ static char *text_put_digits(char *end, unsigned long long v, unsigned int n)
 		end[1] = tcptext_pairs[r][1];
 		n -= 2;
 	}
-	if (v > 0xffffffffULL) {	/* fewer digits wanted than it has */
-		if (n)
-			*--end = (char)('0' + v % 10);
-		return end;
-	}
-	/* The rest fits in 32 bits, where a division is cheaper. */
-	w = (unsigned int)v;
-	while (n >= 2) {
-		r = w % 100;
-		w /= 100;
-		end -= 2;
-		end[0] = tcptext_pairs[r][0];
-		end[1] = tcptext_pairs[r][1];
-		n -= 2;
-	}
 	if (n)
-		*--end = (char)('0' + w % 10);
+		*--end = (char)('0' + v % 10);
 	return end;
 }
 
