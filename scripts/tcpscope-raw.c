@@ -20,7 +20,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +34,7 @@ typedef __u8 u8;
 typedef __u32 u32;
 
 #include "../include/tcptext.h"
+#include "stopread.h"
 
 #define DEFAULT_FILE	"/sys/kernel/debug/tcpscope/events_raw"
 #define REC_MAX		4096
@@ -280,48 +280,6 @@ static ssize_t print_records(const __u8 *buf, size_t len)
 	return off;
 }
 
-/* The file opened; set while SIGTERM and SIGINT are blocked. */
-static int stop_fd = -1;
-
-/*
- * SIGTERM, SIGINT: from now on the file reads without blocking, so the
- * loop ends at EAGAIN; a blocked read() returns EINTR (no SA_RESTART).
- * fcntl() is async-signal-safe.
- */
-static void stop(int sig)
-{
-	int saved = errno, flags = fcntl(stop_fd, F_GETFL);
-
-	(void)sig;
-	if (flags >= 0)
-		fcntl(stop_fd, F_SETFL, flags | O_NONBLOCK);
-	errno = saved;
-}
-
-/* Open @path, with SIGTERM and SIGINT set to stop() once it is open. */
-static int open_stoppable(const char *path)
-{
-	struct sigaction sa;
-	sigset_t sigs, old;
-
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = stop;
-	sigemptyset(&sa.sa_mask);
-	if (sigprocmask(SIG_BLOCK, &sigs, &old) ||
-	    sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL)) {
-		fprintf(stderr, "tcpscope-raw: signals: %s\n", strerror(errno));
-		return -1;
-	}
-	stop_fd = open(path, O_RDONLY);
-	if (stop_fd < 0)
-		fprintf(stderr, "tcpscope-raw: %s: %s\n", path, strerror(errno));
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return stop_fd;
-}
-
 int main(int argc, char **argv)
 {
 	static __u8 buf[65536 + REC_MAX];
@@ -335,15 +293,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	path = argc == 2 ? argv[1] : DEFAULT_FILE;
-	fd = strcmp(path, "-") ? open_stoppable(path) : STDIN_FILENO;
-	if (fd < 0)
+	fd = strcmp(path, "-") ? stopread_open(path) : STDIN_FILENO;
+	if (fd < 0) {
+		fprintf(stderr, "tcpscope-raw: %s: %s\n", path, strerror(errno));
 		return 1;
+	}
 	for (;;) {
 		n = read(fd, buf + have, sizeof(buf) - have);
 		if (n < 0 && errno == EINTR)
 			continue;
-		/* Only after stop(): the file was opened blocking. */
-		if (n < 0 && errno == EAGAIN && fd == stop_fd)
+		/* Stopped (stopread.h): the file was opened blocking. */
+		if (n < 0 && errno == EAGAIN && fd != STDIN_FILENO)
 			break;
 		if (n < 0) {
 			fprintf(stderr, "tcpscope-raw: read: %s\n", strerror(errno));

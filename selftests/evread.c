@@ -26,12 +26,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../scripts/stopread.h"
 
 static char buf[1 << 16];
 
@@ -80,44 +81,14 @@ static int drain(int fd)
 	}
 }
 
-/* The file follow() reads; set while SIGTERM and SIGINT are blocked. */
-static int follow_fd = -1;
-
-/*
- * SIGTERM, SIGINT: from now on the file reads without blocking, so drain()
- * ends at EAGAIN; a blocked read() returns EINTR (no SA_RESTART). fcntl()
- * is async-signal-safe.
- */
-static void follow_stop(int sig)
-{
-	int saved = errno, flags = fcntl(follow_fd, F_GETFL);
-
-	(void)sig;
-	if (flags >= 0)
-		fcntl(follow_fd, F_SETFL, flags | O_NONBLOCK);
-	errno = saved;
-}
-
+/* Until SIGTERM or SIGINT, then what is left: see stopread.h. */
 static int follow(const char *path)
 {
-	struct sigaction sa;
-	sigset_t stop, old;
+	int fd = stopread_open(path);
 
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = follow_stop;
-	sigemptyset(&sa.sa_mask);
-	/* Held back until the file is open: then the handler has it. */
-	if (sigprocmask(SIG_BLOCK, &stop, &old) ||
-	    sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL))
-		return fail("signals");
-	follow_fd = open(path, O_RDONLY);
-	if (follow_fd < 0)
+	if (fd < 0)
 		return fail("open");
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return drain(follow_fd);
+	return drain(fd);
 }
 
 int main(int argc, char **argv)
