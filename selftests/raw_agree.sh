@@ -11,7 +11,10 @@
 #    it, once timestamps, CPUs, ids and the client's port are set aside,
 #    and in packet lines (packets=control) the numbers that differ
 #    between two connections: seq, ack, win and TS val/ecr; the listen
-#    lines (listen=1) are compared too;
+#    lines (listen=1) are compared too; lines that read the same count
+#    once: whether a socket sends a second pure ACK after the peer's FIN
+#    (a window update, say) depends on timing, not on the reader (one
+#    connection on the debug kernel had one);
 #  - together they hold every event once: their transition counts equal
 #    /proc/net/tcpscope's (exact, kept apart from the buffer) and their
 #    line count equals stats' read, with nothing lost.
@@ -73,7 +76,7 @@ fi
 # shape FILE: the connection as "<socket#> laddr > raddr OLD -> NEW" and
 # "<socket#> tx|rx src > dst <rest>" lines, sockets numbered by first
 # appearance, the client's port as P, seq, ack, win and TS numbers as N,
-# sorted.
+# sorted, each line once.
 shape() {
 	awk -v cport="$2" '$5 == "state" || $5 == "tx" || $5 == "rx" || $5 == "listen" {
 		if (!($4 in sock))
@@ -98,7 +101,7 @@ shape() {
 		gsub(/(seq|ack|win|val|ecr) [0-9]+(:[0-9]+)?/, "& N", rest)
 		gsub(/ [0-9]+(:[0-9]+)? N/, " N", rest)
 		print sock[$4], $5, l, ">", r, rest
-	}' "$1" | sort
+	}' "$1" | sort -u
 }
 
 same=1
