@@ -11,8 +11,9 @@
  *    the port it chose (or none, if it failed).
  *  - a passive open: the child's LISTEN -> SYN_RECV fires inside
  *    inet_csk_clone_lock(), before its remote address and port are set.
- *    It is announced when __inet_inherit_port() returns, after they are.
- *    A child that dies before that is announced just before its
+ *    It is announced when the child is hashed, inet_ehash_nolisten(),
+ *    right after __inet_inherit_port() gave it the listener's port. A
+ *    child that dies before that is announced just before its
  *    SYN_RECV -> CLOSE.
  * Nothing else can happen to either socket in between, so the stream keeps
  * the tracepoint's order. Each hook that is missing degrades to printing
@@ -191,7 +192,7 @@ static void probe_receive_reset(void *data, struct sock *sk)
 }
 
 static struct kretprobe connect_probe;
-static struct kretprobe child_probe;
+static struct kprobe child_probe;
 static bool connect_hooked, child_hooked;
 
 static void probe_set_state(void *data, const struct sock *sk,
@@ -217,7 +218,7 @@ static void probe_set_state(void *data, const struct sock *sk,
 	    !inet_sk(sk)->inet_sport)
 		return;		/* announced by connect_return() */
 	if (child_hooked && oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV)
-		return;		/* announced by child_return() */
+		return;		/* announced by child_pre() */
 	if (child_hooked && oldstate == TCP_SYN_RECV && newstate == TCP_CLOSE &&
 	    !inet_csk(sk)->icsk_bind_hash)
 		emit_state(sk, TCP_LISTEN, TCP_SYN_RECV);
@@ -245,25 +246,18 @@ static int connect_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-/* __inet_inherit_port(listener, child) */
-static int child_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/*
+ * inet_ehash_nolisten(sk, osk, found_dup_sk): only a child is hashed in
+ * SYN_RECV (tcp_v{4,6}_syn_recv_sock(), once __inet_inherit_port()
+ * succeeded; if it failed, the child closes at once and is announced
+ * then). connect() hashes its socket here too, in SYN_SENT.
+ */
+static int child_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	struct sock *child = (struct sock *)regs_get_kernel_argument(regs, 1);
-	struct hook_data *d = (struct hook_data *)ri->data;
+	struct sock *child = (struct sock *)regs_get_kernel_argument(regs, 0);
 
-	if (!sock_is_tcp(child) || child->sk_state != TCP_SYN_RECV)
-		return 1;
-	d->sk = child;
-	return 0;
-}
-
-static int child_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct hook_data *d = (struct hook_data *)ri->data;
-
-	/* On failure the child closes at once and is announced then. */
-	if (!regs_return_value(regs))
-		emit_state(d->sk, TCP_LISTEN, TCP_SYN_RECV);
+	if (sock_is_tcp(child) && child->sk_state == TCP_SYN_RECV)
+		emit_state(child, TCP_LISTEN, TCP_SYN_RECV);
 	return 0;
 }
 
@@ -274,26 +268,36 @@ static struct kretprobe connect_probe = {
 	.data_size	= sizeof(struct hook_data),
 };
 
-static struct kretprobe child_probe = {
-	.kp.symbol_name	= "__inet_inherit_port",
-	.entry_handler	= child_entry,
-	.handler	= child_return,
-	.data_size	= sizeof(struct hook_data),
+static struct kprobe child_probe = {
+	.symbol_name	= "inet_ehash_nolisten",
+	.pre_handler	= child_pre,
 };
 
-static bool hook_kretprobe(struct kretprobe *rp)
+static void warn_zero_ports(const char *symbol, int ret)
+{
+	pr_warn("cannot probe %s (%d): some transitions will show zero ports\n",
+		symbol, ret);
+}
+
+static bool hook_connect(void)
 {
 	int ret;
 
 	/* Up to this many calls may be in flight at once (preemptible). */
-	rp->maxactive = max_t(int, 64, 8 * num_possible_cpus());
-	ret = register_kretprobe(rp);
-	if (ret) {
-		pr_warn("cannot probe %s (%d): some transitions will show zero ports\n",
-			rp->kp.symbol_name, ret);
-		return false;
-	}
-	return true;
+	connect_probe.maxactive = max_t(int, 64, 8 * num_possible_cpus());
+	ret = register_kretprobe(&connect_probe);
+	if (ret)
+		warn_zero_ports(connect_probe.kp.symbol_name, ret);
+	return !ret;
+}
+
+static bool hook_child(void)
+{
+	int ret = register_kprobe(&child_probe);
+
+	if (ret)
+		warn_zero_ports(child_probe.symbol_name, ret);
+	return !ret;
 }
 
 /* The tracepoints tcpscope attaches to, found by name. */
@@ -368,17 +372,12 @@ static void check_state_numbers(void)
 	BUILD_BUG_ON((int)TCPSCOPE_MAX_STATES < (int)TCP_MAX_STATES);
 }
 
-/* One unregister call for both: each call waits for an RCU grace period. */
-static void unhook_kretprobes(void)
+static void unhook_probes(void)
 {
-	struct kretprobe *on[2];
-	int n = 0;
-
 	if (child_hooked)
-		on[n++] = &child_probe;
+		unregister_kprobe(&child_probe);
 	if (connect_hooked)
-		on[n++] = &connect_probe;
-	unregister_kretprobes(on, n);
+		unregister_kretprobe(&connect_probe);
 	child_hooked = false;
 	connect_hooked = false;
 }
@@ -388,18 +387,18 @@ int tcpscope_hooks_attach(void)
 	int ret;
 
 	check_state_numbers();
-	connect_hooked = hook_kretprobe(&connect_probe);
-	child_hooked = hook_kretprobe(&child_probe);
+	connect_hooked = hook_connect();
+	child_hooked = hook_child();
 	ret = attach_tracepoints();
 	if (ret)
-		goto err_unhook_kretprobes;
+		goto err_unhook_probes;
 	/* After the tracepoint, which claims what they note. */
 	tcpscope_timewait_attach();
 	tcpscope_listeners_attach();
 	return 0;
 
-err_unhook_kretprobes:
-	unhook_kretprobes();
+err_unhook_probes:
+	unhook_probes();
 	return ret;
 }
 
@@ -409,7 +408,7 @@ void tcpscope_hooks_detach(void)
 	tcpscope_listeners_detach();
 	tcpscope_timewait_detach();
 	detach_tracepoints();
-	unhook_kretprobes();
+	unhook_probes();
 	tracepoint_synchronize_unregister();
 }
 
@@ -417,6 +416,6 @@ void tcpscope_hooks_detach(void)
 u64 tcpscope_hooks_missed(void)
 {
 	return (u64)connect_probe.nmissed + connect_probe.kp.nmissed +
-	       child_probe.nmissed + child_probe.kp.nmissed +
+	       child_probe.nmissed +
 	       tcpscope_timewait_missed() + tcpscope_listeners_missed();
 }

@@ -18,12 +18,15 @@
  *    tracepoint, with the retransmission's number and the time since the
  *    first SYN-ACK.
  *  - child: inet_csk_complete_hashdance() moved the request out of the
- *    SYN queue and its child socket into the accept queue. The accept
- *    queue full at that point drops the third ACK (ListenOverflows):
+ *    SYN queue and its child socket into the accept queue (or
+ *    tcp_get_cookie_sock() put the child of a valid cookie there), seen
+ *    as tcp_child_process() is called for the child. The accept queue
+ *    full at that point drops the third ACK (ListenOverflows):
  *    tcp_v4_syn_recv_sock() and tcp_v6_syn_recv_sock() test it first.
- *  - accept: inet_csk_accept() returned a child;
  *    A Fast Open child joins the accept queue at the SYN, through
- *    inet_csk_reqsk_queue_add();
+ *    inet_csk_reqsk_queue_add(), and so does a child that a closing
+ *    SO_REUSEPORT listener hands on;
+ *  - accept: inet_accept() took a child, seen at __inet_accept();
  *  - drop: a request left the SYN queue without a child: its SYN-ACK
  *    retries ran out (the request freed inside reqsk_timer_handler(),
  *    flagged timeout), or inet_csk_reqsk_queue_drop() took it out (an
@@ -79,8 +82,6 @@
 #define LISTENERS_WAYS	4
 #define FLOOD_WINDOW_NS	NSEC_PER_SEC
 #define FLOOD_BITS	256
-/* accept() calls that can be blocked at once and still be seen */
-#define ACCEPT_MAXACTIVE	1024
 
 enum listener_count {
 	LC_SYNS,
@@ -574,50 +575,38 @@ struct req_data {
 	struct peer peer;
 };
 
-/* The request inet_csk_complete_hashdance() works on, per CPU. */
-static DEFINE_PER_CPU(const struct request_sock *, hashdance_req);
-
-/* inet_csk_complete_hashdance(sk, child, req, own_req) */
-static int hashdance_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/*
+ * tcp_child_process(parent, child, skb): the child of a third ACK (or of a
+ * valid SYN cookie) that inet_csk_complete_hashdance() (or
+ * tcp_get_cookie_sock()) has just put in the accept queue of @parent.
+ */
+static int child_process_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	struct req_data *d = (struct req_data *)ri->data;
-	const struct request_sock *req = karg(regs, 2);
+	const struct sock *sk = karg(regs, 0), *child = karg(regs, 1);
+	struct listen_event ev = { .cause = TCPSCOPE_LISTEN_CHILD };
+	struct peer peer;
 
-	d->sk = karg(regs, 0);
-	if (!is_tcp_listener(d->sk))
-		return 1;
-	/* The request's own drop from the SYN queue is not a drop. */
-	this_cpu_write(hashdance_req, req);
-	peer_from_req(&d->peer, d->sk, req);
-	return 0;
-}
-
-static int hashdance_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct req_data *d = (struct req_data *)ri->data;
-	struct listen_event ev = {
-		.cause = TCPSCOPE_LISTEN_CHILD,
-		.peer = &d->peer,
-	};
-
-	this_cpu_write(hashdance_req, NULL);
-	if (regs_return_value(regs))
-		emit(d->sk, &ev);
+	if (!is_tcp_listener(sk))
+		return 0;
+	peer_from_child(&peer, sk, child);
+	ev.peer = &peer;
+	emit(sk, &ev);
 	return 0;
 }
 
 /*
- * inet_csk_reqsk_queue_drop(sk, req) and inet_csk_reqsk_queue_add(sk, req,
- * child, a Fast Open child), unless inet_csk_complete_hashdance() calls
- * them for its own request: that is its child event.
+ * inet_csk_reqsk_queue_drop(sk, req): a request that is still hashed
+ * leaves the SYN queue. One that is not (inet_csk_complete_hashdance()
+ * has put its child in its place) cannot be unlinked, and the call
+ * returns false: no return probe for it.
  */
-static int req_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int drop_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct req_data *d = (struct req_data *)ri->data;
-	const struct request_sock *req = karg(regs, 1);
+	struct request_sock *req = karg(regs, 1);
 
 	d->sk = karg(regs, 0);
-	if (!is_tcp_listener(d->sk) || this_cpu_read(hashdance_req) == req)
+	if (!is_tcp_listener(d->sk) || !sk_hashed(req_to_sk(req)))
 		return 1;
 	peer_from_req(&d->peer, d->sk, req);
 	return 0;
@@ -635,6 +624,26 @@ static int reqsk_drop_return(struct kretprobe_instance *ri,
 	/* It returns whether the request was still in the queue. */
 	if (regs_return_value(regs))
 		emit(d->sk, &ev);
+	return 0;
+}
+
+/*
+ * inet_csk_reqsk_queue_add(sk, req, child): a Fast Open child at the SYN,
+ * or a child that a closing SO_REUSEPORT listener hands on. The other
+ * children, in SYN_RECV, are seen at tcp_child_process().
+ */
+static int queue_add_entry(struct kretprobe_instance *ri,
+			   struct pt_regs *regs)
+{
+	struct req_data *d = (struct req_data *)ri->data;
+	const struct request_sock *req = karg(regs, 1);
+	const struct sock *child = karg(regs, 2);
+
+	d->sk = karg(regs, 0);
+	if (!is_tcp_listener(d->sk) ||
+	    (child->sk_state == TCP_SYN_RECV && !tcp_rsk(req)->tfo_listener))
+		return 1;
+	peer_from_req(&d->peer, d->sk, req);
 	return 0;
 }
 
@@ -696,28 +705,22 @@ static int reqsk_destructor_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-/* inet_csk_accept(sk, ...) */
-static int accept_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/*
+ * __inet_accept(sock, newsock, newsk): accept() took @newsk from the
+ * accept queue of sock->sk (inet_accept(), after inet_csk_accept()).
+ */
+static int accept_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	struct req_data *d = (struct req_data *)ri->data;
+	const struct socket *sock = karg(regs, 0);
+	const struct sock *sk = sock->sk, *child = karg(regs, 2);
+	struct listen_event ev = { .cause = TCPSCOPE_LISTEN_ACCEPT };
+	struct peer peer;
 
-	d->sk = karg(regs, 0);
-	return is_tcp_listener(d->sk) ? 0 : 1;
-}
-
-static int accept_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct req_data *d = (struct req_data *)ri->data;
-	struct sock *child = (struct sock *)regs_return_value(regs);
-	struct listen_event ev = {
-		.cause = TCPSCOPE_LISTEN_ACCEPT,
-		.peer = &d->peer,
-	};
-
-	if (IS_ERR_OR_NULL(child))
+	if (!is_tcp_listener(sk))
 		return 0;
-	peer_from_child(&d->peer, d->sk, child);
-	emit(d->sk, &ev);
+	peer_from_child(&peer, sk, child);
+	ev.peer = &peer;
+	emit(sk, &ev);
 	return 0;
 }
 
@@ -728,33 +731,25 @@ static struct kprobe kprobes[] = {
 	{ .symbol_name = "tcp_v6_syn_recv_sock", .pre_handler = syn_recv_sock6_pre },
 	{ .symbol_name = "tcp_v4_reqsk_destructor", .pre_handler = reqsk_destructor_pre },
 	{ .symbol_name = "tcp_v6_reqsk_destructor", .pre_handler = reqsk_destructor_pre },
+	{ .symbol_name = "tcp_child_process", .pre_handler = child_process_pre },
+	{ .symbol_name = "__inet_accept", .pre_handler = accept_pre },
 };
 
 static struct kretprobe kretprobes[] = {
 	{
-		.kp.symbol_name	= "inet_csk_complete_hashdance",
-		.entry_handler	= hashdance_entry,
-		.handler	= hashdance_return,
-		.data_size	= sizeof(struct req_data),
-	}, {
 		.kp.symbol_name	= "inet_csk_reqsk_queue_drop",
-		.entry_handler	= req_entry,
+		.entry_handler	= drop_entry,
 		.handler	= reqsk_drop_return,
 		.data_size	= sizeof(struct req_data),
 	}, {
 		.kp.symbol_name	= "inet_csk_reqsk_queue_add",
-		.entry_handler	= req_entry,
+		.entry_handler	= queue_add_entry,
 		.handler	= queue_add_return,
 		.data_size	= sizeof(struct req_data),
 	}, {
 		.kp.symbol_name	= "reqsk_timer_handler",
 		.entry_handler	= reqsk_timer_entry,
 		.handler	= reqsk_timer_return,
-	}, {
-		.kp.symbol_name	= "inet_csk_accept",
-		.entry_handler	= accept_entry,
-		.handler	= accept_return,
-		.data_size	= sizeof(struct req_data),
 	},
 };
 
@@ -780,10 +775,6 @@ void tcpscope_listeners_attach(void)
 	}
 	for (i = 0; i < ARRAY_SIZE(kretprobes); i++) {
 		kretprobes[i].maxactive = max_t(int, 64, 8 * num_possible_cpus());
-		/* Each thread blocked in accept() holds one. */
-		if (kretprobes[i].handler == accept_return)
-			kretprobes[i].maxactive = max_t(int, ACCEPT_MAXACTIVE,
-							64 * num_possible_cpus());
 		ret = register_kretprobe(&kretprobes[i]);
 		kretprobe_on[i] = !ret;
 		if (ret)
