@@ -13,6 +13,13 @@
 #       "started <local port>..." and keep the sockets; when DIR/send
 #       appears, write a byte on each that connected; exit when DIR/stop
 #       appears.
+#   listener.py accept ADDR PORT COUNT
+#       listen on ADDR:PORT (Fast Open allowed), print "listening", accept
+#       COUNT connections, read a byte from each, print "accepted COUNT".
+#   listener.py burst ADDR PORT COUNT [fastopen]
+#       COUNT connections to ADDR:PORT, one after the other, each writing
+#       a byte (with fastopen: on the SYN, sendto(MSG_FASTOPEN)) and
+#       closing; print "done COUNT".
 
 import os
 import socket
@@ -67,12 +74,43 @@ def connect(addr, port, count, ctl):
     wait_for(os.path.join(ctl, 'stop'))
 
 
+def accept(addr, port, count):
+    s = socket.socket(family(addr), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, count)
+    s.bind((addr, port))
+    s.listen(count)
+    print('listening', flush=True)
+    for _ in range(count):
+        c, _ = s.accept()
+        c.recv(1)
+        c.close()
+    print('accepted %d' % count, flush=True)
+
+
+def burst(addr, port, count, fastopen):
+    for _ in range(count):
+        c = socket.socket(family(addr), socket.SOCK_STREAM)
+        if fastopen:
+            c.sendto(b'x', socket.MSG_FASTOPEN, (addr, port))
+        else:
+            c.connect((addr, port))
+            c.send(b'x')
+        c.recv(1)	# until the server closes
+        c.close()
+    print('done %d' % count, flush=True)
+
+
 def main():
-    cmd, addr, port, n, ctl = sys.argv[1:6]
+    cmd, addr, port, n = sys.argv[1:5]
     if cmd == 'serve':
-        serve(addr, int(port), int(n), ctl)
+        serve(addr, int(port), int(n), sys.argv[5])
+    elif cmd == 'connect':
+        connect(addr, int(port), int(n), sys.argv[5])
+    elif cmd == 'accept':
+        accept(addr, int(port), int(n))
     else:
-        connect(addr, int(port), int(n), ctl)
+        burst(addr, int(port), int(n), sys.argv[5:] == ['fastopen'])
 
 
 main()

@@ -25,6 +25,11 @@
 #     a second client's data completes its handshake (child event; four
 #     retries there, so that a slow guest's data comes in time).
 #  An IPv4 client of a dual-stack listener shows as [::ffff:a.b.c.d].
+#  E. every child is one child event and one accept event, whichever
+#     way the kernel made it: from a valid SYN cookie (tcp_syncookies=2;
+#     the child events equal the growth of SyncookiesRecv) and at a Fast
+#     Open SYN (the first of five connections gets the cookie, the other
+#     four carry data on the SYN: TCPFastOpenPassive).
 #  D. max_listeners=4: 10 listeners started and stopped on one CPU, the
 #     file keeps 4 and counts the rest as evicted. Bad parameter values fail insmod with a message.
 
@@ -51,7 +56,7 @@ tcpscope_load listen=1 synflood_halfopen=8 synflood_sources=8 ||
 events_reader_start "$EV"
 
 ktap_print_header
-ktap_set_plan 19
+ktap_set_plan 21
 
 # nstat_get NS COUNTER: the namespace's counter, absolute.
 nstat_get() {
@@ -322,6 +327,50 @@ else
 	ktap_test_fail "IPv4 client of a dual-stack listener: syn, synack, child, accept, each with peer [::ffff:$CLI4]:$cport"
 fi
 touch "$TMPD/cctl-8084/stop" "$TMPD/ctl-8084/stop"
+
+# ---------------------------------------------------------------- E
+# burst PORT [fastopen]: five connections through a server that accepts
+# them; true once both sides are done.
+burst() {
+	ip netns exec "$NS_SRV" $LISTENER accept "$SRV4" "$1" 5 > "$TMPD/srv-$1" 2>&1 &
+	BG_PIDS+=("$!")
+	wait_for_line "$TMPD/srv-$1" '^listening' "$START_WAIT" &&
+	ip netns exec "$NS_CLI" timeout $((30 * SLOW)) $LISTENER burst "$SRV4" "$1" 5 "${@:2}" \
+		> "$TMPD/cli-$1" 2>&1 &&
+	wait_for_line "$TMPD/srv-$1" '^accepted 5' $((10 * SLOW))
+}
+
+# children PORT: "<child events> <accept events>" of the listener on PORT.
+children() {
+	echo "$(lines "$1" ' child peer ' | wc -l) $(lines "$1" ' accept peer ' | wc -l)"
+}
+
+ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_syncookies=2 net.ipv4.tcp_fastopen=3 &&
+ip netns exec "$NS_CLI" sysctl -qw net.ipv4.tcp_fastopen=3 ||
+	ktap_print_msg "cannot set tcp_syncookies, tcp_fastopen"
+sr0=$(nstat_get "$NS_SRV" TcpExtSyncookiesRecv)
+burst 8085 || ktap_print_msg "the SYN cookie connections did not run: $(cat "$TMPD/cli-8085")"
+sr=$(( $(nstat_get "$NS_SRV" TcpExtSyncookiesRecv) - sr0 ))
+read -r nc na <<< "$(children 8085)"
+if [ "$sr" -ge 5 ] && [ "$nc" = "$sr" ] && [ "$na" = 5 ] &&
+   [ "$(lfield 8085 handshakes)" = "$sr" ] && [ "$(lfield 8085 accepts)" = 5 ]; then
+	ktap_test_pass "SYN cookies: $nc child events = growth of SyncookiesRecv, 5 accept events, as the table counts"
+else
+	ktap_print_msg "$(lines 8085 ' (child|accept) peer ')"$'\n'"$(grep " $SRV4:8085 " "$LISTENERS")"
+	ktap_test_fail "SYN cookies: $nc child events = growth of SyncookiesRecv ($sr), $na accept events (want 5)"
+fi
+ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_syncookies=1
+fo0=$(nstat_get "$NS_SRV" TcpExtTCPFastOpenPassive)
+burst 8086 fastopen || ktap_print_msg "the Fast Open connections did not run: $(cat "$TMPD/cli-8086")"
+fo=$(( $(nstat_get "$NS_SRV" TcpExtTCPFastOpenPassive) - fo0 ))
+read -r nc na <<< "$(children 8086)"
+if [ "$fo" = 4 ] && [ "$nc" = 5 ] && [ "$na" = 5 ] &&
+   [ "$(lfield 8086 handshakes)" = 5 ] && [ "$(lfield 8086 accepts)" = 5 ]; then
+	ktap_test_pass "Fast Open: 4 children at the SYN (TCPFastOpenPassive +$fo) and 1 at the third ACK: 5 child and 5 accept events"
+else
+	ktap_print_msg "$(lines 8086 ' (child|accept) peer ')"$'\n'"$(grep " $SRV4:8086 " "$LISTENERS")"
+	ktap_test_fail "Fast Open: TCPFastOpenPassive +$fo (want 4), $nc child and $na accept events (want 5 each)"
+fi
 
 bad=$(grep ' listen ' "$EV" | grep -Evc -- "$RE_LISTEN")
 total=$(grep -c ' listen ' "$EV")
