@@ -575,6 +575,20 @@ struct req_data {
 	struct peer peer;
 };
 
+/* A @cause event of listener @sk about its full child socket @child. */
+static void emit_child(const struct sock *sk, const struct sock *child,
+		       u8 cause)
+{
+	struct listen_event ev = { .cause = cause };
+	struct peer peer;
+
+	if (!is_tcp_listener(sk))
+		return;
+	peer_from_child(&peer, sk, child);
+	ev.peer = &peer;
+	emit(sk, &ev);
+}
+
 /*
  * tcp_child_process(parent, child, skb): the child of a third ACK (or of a
  * valid SYN cookie) that inet_csk_complete_hashdance() (or
@@ -582,15 +596,7 @@ struct req_data {
  */
 static int child_process_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	const struct sock *sk = karg(regs, 0), *child = karg(regs, 1);
-	struct listen_event ev = { .cause = TCPSCOPE_LISTEN_CHILD };
-	struct peer peer;
-
-	if (!is_tcp_listener(sk))
-		return 0;
-	peer_from_child(&peer, sk, child);
-	ev.peer = &peer;
-	emit(sk, &ev);
+	emit_child(karg(regs, 0), karg(regs, 1), TCPSCOPE_LISTEN_CHILD);
 	return 0;
 }
 
@@ -712,15 +718,8 @@ static int reqsk_destructor_pre(struct kprobe *p, struct pt_regs *regs)
 static int accept_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	const struct socket *sock = karg(regs, 0);
-	const struct sock *sk = sock->sk, *child = karg(regs, 2);
-	struct listen_event ev = { .cause = TCPSCOPE_LISTEN_ACCEPT };
-	struct peer peer;
 
-	if (!is_tcp_listener(sk))
-		return 0;
-	peer_from_child(&peer, sk, child);
-	ev.peer = &peer;
-	emit(sk, &ev);
+	emit_child(sock->sk, karg(regs, 2), TCPSCOPE_LISTEN_ACCEPT);
 	return 0;
 }
 
