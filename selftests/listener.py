@@ -15,11 +15,18 @@
 #       appears.
 #   listener.py accept ADDR PORT COUNT
 #       listen on ADDR:PORT (Fast Open allowed), print "listening", accept
-#       COUNT connections, read a byte from each, print "accepted COUNT".
+#       COUNT connections, write a byte to each and read one, print
+#       "accepted COUNT".
 #   listener.py burst ADDR PORT COUNT [fastopen]
-#       COUNT connections to ADDR:PORT, one after the other, each writing
-#       a byte (with fastopen: on the SYN, sendto(MSG_FASTOPEN)) and
-#       closing; print "done COUNT".
+#       COUNT connections to ADDR:PORT, one after the other. With
+#       fastopen, each writes a byte on the SYN (sendto(MSG_FASTOPEN)),
+#       then reads the server's. Without, each reads the server's byte
+#       first and only then writes its own, so its third ACK is the only
+#       segment that can reach the listener: a data segment sent right
+#       behind it could race it through the SYN cookie check on another
+#       CPU, and both would count in SyncookiesRecv though the kernel
+#       keeps one child. Each closes when the server has; print
+#       "done COUNT".
 
 import os
 import socket
@@ -83,6 +90,7 @@ def accept(addr, port, count):
     print('listening', flush=True)
     for _ in range(count):
         c, _ = s.accept()
+        c.sendall(b'y')
         c.recv(1)
         c.close()
     print('accepted %d' % count, flush=True)
@@ -93,8 +101,10 @@ def burst(addr, port, count, fastopen):
         c = socket.socket(family(addr), socket.SOCK_STREAM)
         if fastopen:
             c.sendto(b'x', socket.MSG_FASTOPEN, (addr, port))
+            c.recv(1)
         else:
             c.connect((addr, port))
+            c.recv(1)	# the child exists: it was accepted
             c.send(b'x')
         c.recv(1)	# until the server closes
         c.close()

@@ -27,7 +27,9 @@
 #  An IPv4 client of a dual-stack listener shows as [::ffff:a.b.c.d].
 #  E. every child is one child event and one accept event, whichever
 #     way the kernel made it: from a valid SYN cookie (tcp_syncookies=2;
-#     the child events equal the growth of SyncookiesRecv) and at a Fast
+#     the child events equal the growth of SyncookiesRecv; the client
+#     writes only after the server's first byte, so its third ACK is the
+#     one segment that carries a cookie to the listener) and at a Fast
 #     Open SYN (the first of five connections gets the cookie, the other
 #     four carry data on the SYN: TCPFastOpenPassive).
 #  D. max_listeners=4: 10 listeners started and stopped on one CPU, the
