@@ -691,22 +691,23 @@ stats_quiet() {
 # drain_settled OUT ST: read what events holds into OUT (appended; evread's
 # errors into OUT.err) and snapshot stats into ST; again while records keep
 # coming in meanwhile (the churn's timewait sockets expire on their own, in
-# bursts, 60 s after it made them), until produced == read + lost or until
-# produced stayed the same across a drain: then any difference left is
-# the caller's to report. Non-zero if evread failed.
+# bursts, 60 s after it made them), until produced == read + lost, until
+# produced stayed the same across a pause of 0.2 s and a drain, or for at
+# most 10 s (times SLOW): then any difference left is the caller's to
+# report. Non-zero if evread failed.
 drain_settled() {
-	local out=$1 st=$2 prev=-1 cur i
+	local out=$1 st=$2 prev=-1 cur deadline=$((SECONDS + 10 * SLOW))
 
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	while :; do
 		"$EVREAD" nonblock "$EVENTS" >> "$out" 2>> "$out.err" || return 1
 		cat "$STATS" > "$st"
 		cur=$(stat_get "$st" total produced)
 		[ "$cur" = "$(( $(stat_get "$st" total read) + $(stat_get "$st" total lost) ))" ] &&
 			return 0
-		[ "$cur" = "$prev" ] && return 0
+		[ "$cur" = "$prev" ] || [ "$SECONDS" -ge "$deadline" ] && return 0
 		prev=$cur
+		sleep 0.2	# a burst of expiries may still be running
 	done
-	return 0
 }
 
 # tcpscope_gone: no module, debugfs directory or /proc/net/tcpscope left.

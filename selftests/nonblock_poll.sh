@@ -26,7 +26,11 @@ start_server() {
 
 # client PORT: one connection from ns cli; its port in CPORT.
 client() {
-	ip netns exec "$NS_CLI" timeout 10 "$TCPCONN" client "$SRV4" "$1" > "$TMPD/cli" 2>&1 || return 1
+	# --hold: the third ACK goes alone, the data 0.2 s later; sent
+	# together, they can race through the listener on two CPUs and make
+	# a second child, which the kernel discards (2 more events).
+	ip netns exec "$NS_CLI" timeout 10 "$TCPCONN" client "$SRV4" "$1" --hold 0.2 \
+		> "$TMPD/cli" 2>&1 || return 1
 	CPORT=$(awk '/^port /{ print $2; exit }' "$TMPD/cli")
 	bg_wait "$SRV_PID" 10
 }

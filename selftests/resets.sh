@@ -45,7 +45,10 @@ if mode == "abort":
     s.connect((dst, port))
     print("port", s.getsockname()[1], flush=True)
     s.sendall(b"x" * 10)
-    time.sleep(0.5)
+    # The echo is in, unread: close() must find it (and nothing more
+    # can come in to cross the RST: the server echoes until EOF).
+    while len(s.recv(10, socket.MSG_PEEK)) < 10:
+        time.sleep(0.05)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     s.close()
 else:

@@ -107,10 +107,16 @@ def client(scenario, family, addr, port, sync):
         if scenario == 'third-ack-data':
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 1)
         sock.connect((addr, port))
-        connected(sock)
-        if scenario == 'lost-third-ack':
-            wait_file(sync)
-        sock.sendall(b'c' * (1 if scenario == 'simultaneous' else 100))
+        if scenario == 'third-ack-data':
+            # The kernel holds the third ACK for at most 200 ms (the
+            # delayed-ACK timer): the data goes first, the port after.
+            sock.sendall(b'c' * 100)
+            connected(sock)
+        else:
+            connected(sock)
+            if scenario == 'lost-third-ack':
+                wait_file(sync)
+            sock.sendall(b'c' * (1 if scenario == 'simultaneous' else 100))
     if scenario == 'half-close':
         sock.shutdown(socket.SHUT_WR)
         if recv_eof(sock) != 1000:
