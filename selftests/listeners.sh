@@ -255,7 +255,7 @@ touch "$TMPD/ctl-8081/stop" "$TMPD/ctl-8082/stop"
 # Gone before part C reads TCPSynRetrans: a request of a listener still
 # open would send its SYN-ACK again (one of a closed listener is dropped).
 for _ in $(seq $((50 * SLOW))); do
-	[ -z "$(ip netns exec "$NS_SRV" ss -Hlnt '( sport = :8081 or sport = :8082 )')" ] && break
+	[ -z "$(ss_listen 8081)$(ss_listen 8082)" ] && break
 	sleep 0.1
 done
 
