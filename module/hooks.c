@@ -195,6 +195,21 @@ static struct kretprobe connect_probe;
 static struct kprobe child_probe;
 static bool connect_hooked, child_hooked;
 
+/*
+ * A child in SYN_RECV -> CLOSE that inet_ehash_nolisten() never saw: its
+ * __inet_inherit_port() failed, and tcp_v{4,6}_syn_recv_sock() closes it
+ * at once, after inet_csk_prepare_forced_close() marked it dead. Every
+ * other child in SYN_RECV was announced when it was hashed, and is alive
+ * here (a Fast Open child accepted and closed before the client's ACK,
+ * the loser of two racing ACKs): inet_ehash_nolisten() closes the loser
+ * before it marks it dead. The bind hash alone cannot tell: by now
+ * tcp_set_state() has released the child's port (inet_put_port()).
+ */
+static bool child_never_hashed(const struct sock *sk)
+{
+	return sock_flag(sk, SOCK_DEAD) && !inet_csk(sk)->icsk_bind_hash;
+}
+
 static void probe_set_state(void *data, const struct sock *sk,
 			    const int oldstate, const int newstate)
 {
@@ -220,7 +235,7 @@ static void probe_set_state(void *data, const struct sock *sk,
 	if (child_hooked && oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV)
 		return;		/* announced by child_pre() */
 	if (child_hooked && oldstate == TCP_SYN_RECV && newstate == TCP_CLOSE &&
-	    !inet_csk(sk)->icsk_bind_hash)
+	    child_never_hashed(sk))
 		emit_state(sk, TCP_LISTEN, TCP_SYN_RECV);
 	emit_state(sk, oldstate, newstate);
 }
