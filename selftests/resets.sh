@@ -33,33 +33,9 @@ nstat_get() {
 	ip netns exec "$1" nstat -az "$2" 2>/dev/null | awk -v c="$2" '$1 == c { print $2 }'
 }
 
-# py_client NS MODE DST PORT: "abort": connect, send, close with
-# SO_LINGER {1, 0}; "closed": connect to a port nobody listens on (must
-# fail with ECONNREFUSED). Prints "port <local port>".
+# py_client NS MODE DST PORT: selftests/rstclient.py MODE DST PORT in NS.
 py_client() {
-	ip netns exec "$1" /usr/bin/python3 - "$2" "$3" "$4" <<'PY'
-import errno, socket, struct, sys, time
-mode, dst, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-s = socket.socket(socket.AF_INET6 if ":" in dst else socket.AF_INET)
-if mode == "abort":
-    s.connect((dst, port))
-    print("port", s.getsockname()[1], flush=True)
-    s.sendall(b"x" * 10)
-    # The echo is in, unread: close() must find it (and nothing more
-    # can come in to cross the RST: the server echoes until EOF).
-    while len(s.recv(10, socket.MSG_PEEK)) < 10:
-        time.sleep(0.05)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    s.close()
-else:
-    s.bind(("::" if ":" in dst else "0.0.0.0", 0))
-    print("port", s.getsockname()[1], flush=True)
-    try:
-        s.connect((dst, port))
-        sys.exit("connected to a closed port")
-    except ConnectionRefusedError:
-        pass
-PY
+	ip netns exec "$1" /usr/bin/python3 "$SELFTESTS_DIR/rstclient.py" "$2" "$3" "$4"
 }
 
 check_family() {
