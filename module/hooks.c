@@ -163,6 +163,8 @@ static void emit_reset(const struct sock *sk, bool received,
 	struct tcpscope_reset_rec r;
 	struct tcpscope_state_rec t;
 
+	/* fill_tuple() writes 4 of the 16 address bytes of an IPv4 socket. */
+	memset(&t, 0, sizeof(t));
 	memset(&r, 0, sizeof(r));
 	fill_hdr(&r.hdr, TCPSCOPE_KIND_RESET, sizeof(r), sk);
 	r.received = received;
