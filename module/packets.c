@@ -36,7 +36,9 @@
  * FIN, is therefore only recorded for its other flags.
  *
  * The hooks also feed the connection table (module/conns.c), whatever
- * packets= says: every SYN, and each ACK that may complete a handshake.
+ * packets= says: every SYN sent, every SYN received that a socket takes (a
+ * listener, or the socket of a simultaneous open: not one for a closed
+ * port), and each ACK that may complete a handshake.
  * With packets=off and max_conns=0 they are not registered at all.
  */
 
@@ -386,9 +388,9 @@ static void packet_record(struct tcpscope_packet_rec *r, const struct sock *sk,
 }
 
 /*
- * The socket is looked up for the segments that packets= may record; the
- * table makes do with the one the skb already has (the sender's, or the
- * one early demux found).
+ * The socket is looked up for the segments that packets= may record, and
+ * for received SYNs; otherwise the table makes do with the one the skb
+ * already has (the sender's, or the one early demux found).
  */
 static unsigned int packets_hook(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
@@ -398,7 +400,7 @@ static unsigned int packets_hook(void *priv, struct sk_buff *skb,
 	enum parse_result res;
 	struct pkt_pos pos;
 	struct sock *sk;
-	bool ref, lookup;
+	bool ref, lookup, record, syn;
 
 	memset(&r, 0, sizeof(r));
 	if (state->pf == NFPROTO_IPV4)
@@ -414,21 +416,23 @@ static unsigned int packets_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 	r.dir = tx ? TCPSCOPE_DIR_TX : TCPSCOPE_DIR_RX;
-	if (conns_on && (r.flags & TCPSCOPE_TCP_SYN))
-		tcpscope_conns_segment(state->net, &r);
-
-	lookup = packets_mode == TCPSCOPE_PACKETS_ALL ||
+	syn = r.flags & TCPSCOPE_TCP_SYN;
+	record = packets_mode == TCPSCOPE_PACKETS_ALL ||
 		 (packets_mode == TCPSCOPE_PACKETS_CONTROL && control_maybe(&r));
+	/* A received SYN that no socket takes (a closed port) is no connection. */
+	lookup = record || (conns_on && syn && !tx);
 	if (lookup) {
 		sk = packet_sock(skb, state, &r, tx, &ref);
 	} else {
 		sk = skb->sk && sock_is_tcp_conn(skb->sk) ? skb->sk : NULL;
 		ref = false;
 	}
+	if (conns_on && syn && (tx || sk))
+		tcpscope_conns_segment(state->net, &r);
 	if (conns_on && sk && (r.flags & (TCPSCOPE_TCP_SYN | TCPSCOPE_TCP_ACK)) ==
 	    TCPSCOPE_TCP_ACK && handshake_ack_maybe(sk, tx))
 		tcpscope_conns_segment(state->net, &r);
-	if (lookup && (packets_mode == TCPSCOPE_PACKETS_ALL ||
+	if (record && (packets_mode == TCPSCOPE_PACKETS_ALL ||
 		       control_wanted(&r, sk, tx)))
 		packet_record(&r, sk, skb, &pos, state->net, tx);
 	if (sk && ref)

@@ -10,7 +10,8 @@
 #    TcpEstabResets +1), each with its own id;
 #  - connect() to a closed port: the client's SYN_SENT socket receives
 #    the RST ("reset rx" in SYN_SENT, then SYN_SENT -> CLOSE). The RST
-#    comes from no socket, so the server's side records none.
+#    comes from no socket, so the server's side records none, and its
+#    connections table has no row for the SYN.
 # On 6.10 and later a sent RST carries the kernel's reason.
 
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +27,7 @@ if [ "$(uname -r | awk -F. '{ print $1 * 1000 + $2 }')" -ge 6010 ]; then
 fi
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 11
 
 # nstat_get NS COUNTER: the counter's absolute value in NS.
 nstat_get() {
@@ -39,7 +40,7 @@ py_client() {
 }
 
 check_family() {
-	local fam=$1 srv=$2 cli=$3 port=$4 ev cport id_cli id_child out0 er0
+	local fam=$1 srv=$2 cli=$3 port=$4 ev cport id_cli id_child out0 er0 rows
 
 	setup_ns_pair || fail_all "cannot set up the namespaces"
 	ev=$TMPD/events-$fam
@@ -98,6 +99,14 @@ check_family() {
 	else
 		ktap_print_msg "$(cat "$TMPD/closed-$fam")"$'\n'"$(grep -- ":$((port + 1))" "$ev")"
 		ktap_test_fail "$fam: closed port: reset rx in SYN_SENT, nothing on the server's side"
+	fi
+	# A SYN that found no socket is no connection: no row for it.
+	rows=$(grep -E -- "^ns=$(ns_inode "$NS_SRV") .*:$((port + 1)) > " "$DEBUGFS_DIR/connections")
+	if [ -z "$rows" ]; then
+		ktap_test_pass "$fam: closed port: no connections row on the server's side"
+	else
+		ktap_print_msg "$rows"
+		ktap_test_fail "$fam: closed port: no connections row on the server's side"
 	fi
 	events_reader_stop
 	ktap_print_msg "$(grep ' reset ' "$ev")"
