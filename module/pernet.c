@@ -10,6 +10,7 @@
 
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <net/inet_hashtables.h>
 #include <net/inet_timewait_sock.h>
@@ -266,18 +267,27 @@ static void show_sockets(struct seq_file *m, struct net *net)
 			   count[shown_states[i]]);
 }
 
+/*
+ * The ring is shared by every namespace, and a lost record's namespace is
+ * not known once it is lost: its count would tell a container about the
+ * host's traffic. Only the initial namespace shows it.
+ */
 static int tcpscope_proc_show(struct seq_file *m, void *v)
 {
 	struct net *net = seq_file_single_net(m);
 	struct tcpscope_net *tn = net_generic(net, tcpscope_net_id);
 
+	/* Published after the counters were set: tcpscope_net_init(). */
+	if (!READ_ONCE(tn->counters))
+		return -ENOENT;
 	seq_printf(m, "# tcpscope ns=%u\n", net->ns.inum);
 	show_transitions(m, tn);
 	show_summary(m, tn);
 	show_sockets(m, net);
 	tcpscope_listeners_show_net(m, net);
 	show_packets(m, tn);
-	seq_printf(m, "lost %llu\n", tcpscope_ring_lost());
+	if (net_eq(net, &init_net))
+		seq_printf(m, "lost %llu\n", tcpscope_ring_lost());
 	return 0;
 }
 
@@ -289,12 +299,15 @@ static int __net_init tcpscope_net_init(struct net *net)
 	counters = alloc_percpu(struct pernet_counters);
 	if (!counters)
 		return -ENOMEM;
+	/* Before the file is published: a reader may open it at once. */
+	WRITE_ONCE(tn->counters, counters);
 	if (!proc_create_net_single("tcpscope", 0444, net->proc_net,
 				    tcpscope_proc_show, NULL)) {
+		WRITE_ONCE(tn->counters, NULL);
+		synchronize_rcu();	/* hooks of a live namespace saw them */
 		free_percpu(counters);
 		return -ENOMEM;
 	}
-	WRITE_ONCE(tn->counters, counters);
 	return 0;
 }
 

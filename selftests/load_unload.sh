@@ -3,7 +3,8 @@
 #
 # load_unload.sh: insmod/rmmod, the files and their modes, parameter
 # validation, rmmod while a reader is blocked in read() (must fail with
-# the module in use, the reader unharmed), repeated load/unload cycles.
+# the module in use, the reader unharmed), repeated load/unload cycles,
+# unprivileged readers of /proc/net/tcpscope racing them.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -14,7 +15,7 @@ dmesg_mark
 setup_ns_pair || fail_all "cannot set up the namespaces"
 
 ktap_print_header
-ktap_set_plan 15
+ktap_set_plan 16
 
 # mode_is MODE FILE...
 mode_is() {
@@ -151,6 +152,38 @@ if [ -n "$ok" ]; then
 else
 	ktap_print_msg "cycle $i failed"
 	ktap_test_fail "5 load/traffic/unload cycles"
+fi
+
+# 5: unprivileged readers of /proc/net/tcpscope in an idle namespace,
+# racing insmod and rmmod. The file is published only once its counters
+# exist: a read that succeeds shows no transition and only zeros (before,
+# a reader that won the race summed per-CPU memory at offset 0; the window
+# is a few instructions wide, so this test exercises it more than it
+# proves it closed).
+ip netns add "$NS_CLI-idle" && NS_LIST+=("$NS_CLI-idle")
+# shellcheck disable=SC2016 # $1 is the inner shell's
+ip netns exec "$NS_CLI-idle" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	bash -c 'while [ ! -e "$1" ]; do cat /proc/net/tcpscope 2>/dev/null; done' \
+	_ "$TMPD/stop-readers" > "$TMPD/idle-reads" &
+RPID=$!
+BG_PIDS+=("$RPID")
+ok=1
+for i in 1 2 3 4 5 6 7 8; do
+	{ tcpscope_load && tcpscope_unload; } || ok=
+done
+: > "$TMPD/stop-readers"
+bg_wait "$RPID" $((10 * SLOW))
+reads=$(grep -c '^# tcpscope ns=' "$TMPD/idle-reads")
+bad=$(awk '/^# tcpscope ns=[0-9]+$/ { next }
+	/->/ { print; next }
+	{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/ && $i != 0) { print; next } }' \
+	"$TMPD/idle-reads" | sort | uniq -c | head -5)
+ktap_print_msg "8 load/unload cycles, $reads reads of the idle namespace's file"
+if [ -n "$ok" ] && [ -z "$bad" ] && [ "$reads" -gt 0 ]; then
+	ktap_test_pass "an idle namespace's /proc/net/tcpscope shows only zeros while loading"
+else
+	ktap_print_msg "load/unload ok: ${ok:-no}; lines not zero:"$'\n'"$bad"
+	ktap_test_fail "an idle namespace's /proc/net/tcpscope shows only zeros while loading"
 fi
 
 ktap_test_result "no kernel warnings" dmesg_check
