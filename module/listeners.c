@@ -31,7 +31,8 @@
  *    retries ran out (the request freed inside reqsk_timer_handler(),
  *    flagged timeout), or inet_csk_reqsk_queue_drop() took it out (an
  *    RST, a bad ACK).
- * The state tracepoint tells when a listener starts and stops listening.
+ * The state tracepoint tells when a listener starts listening,
+ * inet_csk_listen_stop() when it stops.
  *
  * Per listener, a table keeps the depths, their maxima, the counts of each
  * event and a SYN-flood flag. Each CPU has a table of its own, and an
@@ -343,23 +344,34 @@ static void flood_update(struct listener *l, const struct tcpscope_listen_rec *r
 }
 
 /*
- * Account @r to its listener, in this CPU's table. Return: whether the
- * SYN-flood flag is set there.
+ * Account @r, an event of listener @sk, to it in this CPU's table.
+ * Return: whether the SYN-flood flag is set there.
+ *
+ * An event may have seen @sk listening just before it closed, and reach
+ * the table after listen_stop_pre() marked the listener's entries closed.
+ * It creates no entry then: the closing CPU stores TCP_CLOSE before it
+ * takes any bucket lock to mark the entries, so an entry made under this
+ * lock while @sk still listened is one that marking finds.
  */
-static bool listener_update(const struct tcpscope_listen_rec *r)
+static bool listener_update(const struct sock *sk,
+			    const struct tcpscope_listen_rec *r)
 {
 	struct listener_bucket *b;
 	struct listener *l;
 	unsigned long flags;
 	u64 now = r->hdr.ts_ns;
-	bool flood;
+	bool flood = false;
 
 	if (!buckets)
 		return false;
 	local_irq_save(flags);
 	b = cpu_bucket(smp_processor_id(), bucket_index(r->hdr.conn_id));
 	spin_lock(&b->lock);
-	l = listener_get(b, r->hdr.conn_id, r);
+	l = bucket_find(b, r->hdr.conn_id);
+	if (!l && READ_ONCE(sk->sk_state) != TCP_LISTEN)
+		goto out_unlock;
+	if (!l)
+		l = listener_get(b, r->hdr.conn_id, r);
 	l->t_used = now;
 	l->synq = r->synq;
 	l->acceptq = r->acceptq;
@@ -369,6 +381,7 @@ static bool listener_update(const struct tcpscope_listen_rec *r)
 	count_event(l, r);
 	flood_update(l, r, now);
 	flood = l->flood;
+out_unlock:
 	spin_unlock(&b->lock);
 	local_irq_restore(flags);
 	return flood;
@@ -433,10 +446,46 @@ static void emit(const struct sock *sk, const struct listen_event *ev)
 		r.dport = ev->peer->port;
 		memcpy(r.daddr, ev->peer->addr, sizeof(r.daddr));
 	}
-	if (listener_update(&r))
+	if (listener_update(sk, &r))
 		r.flags |= TCPSCOPE_LISTEN_F_FLOOD;
 	if (record_events)
 		tcpscope_ring_write(&r.hdr);
+}
+
+/*
+ * @sk starts (@listening) or stops listening: every CPU's entry learns it,
+ * and this CPU's table gets one, so that a closed listener's entry stays
+ * closed. Rare.
+ */
+static void mark_listener(const struct sock *sk, bool listening)
+{
+	struct tcpscope_listen_rec r;
+	struct listener_bucket *b;
+	struct listener *l;
+	unsigned long flags;
+	unsigned int i;
+	int cpu, self;
+
+	if (!buckets)
+		return;
+	memset(&r, 0, sizeof(r));
+	fill_listener(&r, sk);
+	i = bucket_index(r.hdr.conn_id);
+	self = get_cpu();
+	for_each_possible_cpu(cpu) {
+		b = cpu_bucket(cpu, i);
+		spin_lock_irqsave(&b->lock, flags);
+		l = cpu == self ? listener_get(b, r.hdr.conn_id, &r) :
+				  bucket_find(b, r.hdr.conn_id);
+		if (l) {
+			l->t_used = r.hdr.ts_ns;
+			l->closed = !listening;
+			l->synq = listening ? r.synq : 0;
+			l->acceptq = listening ? r.acceptq : 0;
+		}
+		spin_unlock_irqrestore(&b->lock, flags);
+	}
+	put_cpu();
 }
 
 /* ------------------------------------------------------------ hooks */
@@ -723,7 +772,28 @@ static int accept_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * inet_csk_listen_stop(sk): a listener that has just stored TCP_CLOSE
+ * (tcp_close(), tcp_disconnect()) drops its queues. Its entries are
+ * marked closed here rather than at the tracepoint, which fires before
+ * the store: see listener_update().
+ */
+static int listen_stop_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct sock *sk = karg(regs, 0);
+
+	if (sk->sk_protocol == IPPROTO_TCP)
+		mark_listener(sk, false);
+	return 0;
+}
+
+enum { KP_LISTEN_STOP };
+
 static struct kprobe kprobes[] = {
+	[KP_LISTEN_STOP] = {
+		.symbol_name = "inet_csk_listen_stop",
+		.pre_handler = listen_stop_pre,
+	},
 	{ .symbol_name = "tcp_conn_request", .pre_handler = conn_request_pre },
 	{ .symbol_name = "tcp_make_synack", .pre_handler = make_synack_pre },
 	{ .symbol_name = "tcp_v4_syn_recv_sock", .pre_handler = syn_recv_sock4_pre },
@@ -767,7 +837,7 @@ void tcpscope_listeners_attach(void)
 		return;
 	for (i = 0; i < ARRAY_SIZE(kprobes); i++) {
 		ret = register_kprobe(&kprobes[i]);
-		kprobe_on[i] = !ret;
+		WRITE_ONCE(kprobe_on[i], !ret);
 		if (ret)
 			pr_warn("cannot probe %s (%d): its listen events are missing\n",
 				kprobes[i].symbol_name, ret);
@@ -819,38 +889,15 @@ u64 tcpscope_listeners_missed(void)
  * @sk: the socket
  * @oldstate: its state before
  * @newstate: after: TCP_LISTEN, or TCP_CLOSE from TCP_LISTEN
+ *
+ * From the state tracepoint. The close is listen_stop_pre()'s, unless
+ * that probe is missing.
  */
 void tcpscope_listeners_state(const struct sock *sk, int oldstate,
 			      int newstate)
 {
-	struct tcpscope_listen_rec r;
-	struct listener_bucket *b;
-	struct listener *l;
-	unsigned long flags;
-	unsigned int i;
-	int cpu, self;
-
-	if (!buckets)
-		return;
-	memset(&r, 0, sizeof(r));
-	fill_listener(&r, sk);
-	i = bucket_index(r.hdr.conn_id);
-	self = get_cpu();
-	/* Rare: every CPU's entry learns it; this CPU's table gets one. */
-	for_each_possible_cpu(cpu) {
-		b = cpu_bucket(cpu, i);
-		spin_lock_irqsave(&b->lock, flags);
-		l = cpu == self ? listener_get(b, r.hdr.conn_id, &r) :
-				  bucket_find(b, r.hdr.conn_id);
-		if (l) {
-			l->t_used = r.hdr.ts_ns;
-			l->closed = newstate != TCP_LISTEN;
-			l->synq = l->closed ? 0 : r.synq;
-			l->acceptq = l->closed ? 0 : r.acceptq;
-		}
-		spin_unlock_irqrestore(&b->lock, flags);
-	}
-	put_cpu();
+	if (newstate == TCP_LISTEN || !READ_ONCE(kprobe_on[KP_LISTEN_STOP]))
+		mark_listener(sk, newstate == TCP_LISTEN);
 }
 
 /* ------------------------------------------------------------ files */

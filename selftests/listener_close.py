@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# listener_close.py, for selftests/listener_close.sh:
+#
+#   listener_close.py server ADDR PORT COUNT
+#       COUNT listeners, one after the other, on ADDR:PORT ... PORT+COUNT-1:
+#       each listens for 0.2 s (nobody accepts) and is closed, with
+#       children and requests in its queues. Prints "done COUNT".
+#   listener_close.py client ADDR PORT COUNT CPU STOPFILE
+#       pinned to CPU: non-blocking connect()s round the COUNT ports, as
+#       fast as one process goes, each socket closed at once, until
+#       STOPFILE appears. Prints "sent <n>".
+
+import errno
+import os
+import socket
+import sys
+import time
+
+
+def family(addr):
+    return socket.AF_INET6 if ':' in addr else socket.AF_INET
+
+
+def server(addr, port, count):
+    for i in range(count):
+        lsn = socket.socket(family(addr), socket.SOCK_STREAM)
+        lsn.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsn.bind((addr, port + i))
+        lsn.listen(64)
+        time.sleep(0.2)
+        lsn.close()
+    print('done %d' % count, flush=True)
+
+
+def client(addr, port, count, cpu, stop):
+    os.sched_setaffinity(0, {cpu})
+    sent = 0
+    while not os.path.exists(stop):
+        for i in range(count):
+            s = socket.socket(family(addr), socket.SOCK_STREAM)
+            s.setblocking(False)
+            err = s.connect_ex((addr, port + i))
+            if err not in (0, errno.EINPROGRESS):
+                print('connect: %s' % os.strerror(err), file=sys.stderr)
+            s.close()
+            sent += 1
+    print('sent %d' % sent, flush=True)
+
+
+def main():
+    if sys.argv[1] == 'server':
+        server(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    else:
+        client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+               int(sys.argv[5]), sys.argv[6])
+
+
+main()

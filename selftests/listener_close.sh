@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# listener_close.sh: listeners closed while SYNs reach them on both CPUs
+# stay closed in tcpscope's listener table. 40 listeners per family, one
+# after the other, each listening 0.2 s under a stream of connect()s from
+# two client processes (one per CPU). A SYN that saw its listener still
+# listening may reach the table after the close; it must not make the
+# listener an entry again (the table marks a listener closed once it has
+# stored TCP_CLOSE, at inet_csk_listen_stop(), and a hook makes a new
+# entry only for a socket that still listens). Against ground truth:
+#  - `ss -ltn` in the server's namespace shows no listener at the end, and
+#    /proc/net/tcpscope there shows no listener line either;
+#  - the listeners file has an entry for each of the 80 listeners, each
+#    closed, and SYNs counted (the load reached them).
+
+. "$(dirname "$0")/lib.sh"
+
+require_env
+dmesg_mark
+setup_ns_pair || fail_all "cannot set up the namespaces"
+HELPER=$SELFTESTS_DIR/listener_close.py
+N=40
+
+ktap_print_header
+ktap_set_plan 4
+
+# 1024 buckets of 4 per CPU: 80 listeners evict none (0.002 %).
+tcpscope_load listen=1 max_listeners=4096 || fail_all "insmod $TCPSCOPE_KO failed"
+NSI=$(ns_inode "$NS_SRV")
+
+# churn ADDR PORT: N listeners on PORT..., under load from both CPUs.
+churn() {
+	local cpu pids=() rc=0
+
+	for cpu in 0 1; do
+		ip netns exec "$NS_CLI" python3 "$HELPER" client "$1" "$2" "$N" \
+			"$cpu" "$TMPD/stop-$2" > "$TMPD/cli-$2-$cpu" 2>&1 &
+		pids+=("$!")
+		BG_PIDS+=("$!")
+	done
+	ip netns exec "$NS_SRV" python3 "$HELPER" server "$1" "$2" "$N" \
+		> "$TMPD/srv-$2" 2>&1 || rc=1
+	: > "$TMPD/stop-$2"
+	for cpu in 0 1; do
+		bg_wait "${pids[$cpu]}" $((30 * SLOW)) || rc=1
+	done
+	ktap_print_msg "$1: $(cat "$TMPD/srv-$2") $(cat "$TMPD/cli-$2-0" "$TMPD/cli-$2-1" | tr '\n' ' ')"
+	return "$rc"
+}
+
+{ churn "$SRV4" 7000 && churn "$SRV6" 7100; } || fail_all "the load did not run"
+ss=$(ip netns exec "$NS_SRV" ss -Hltn)
+if [ -z "$ss" ] && ! grep -q '^listener ' <(ip netns exec "$NS_SRV" cat "$PROC_NET"); then
+	ktap_test_pass "no listener in ss -ltn, none in /proc/net/tcpscope"
+else
+	ktap_print_msg "ss: $ss"$'\n'"$(ip netns exec "$NS_SRV" grep '^listener ' "$PROC_NET")"
+	ktap_test_fail "no listener in ss -ltn, none in /proc/net/tcpscope"
+fi
+grep "^ns=$NSI " "$DEBUGFS_DIR/listeners" > "$TMPD/listeners"
+entries=$(wc -l < "$TMPD/listeners")
+open=$(grep -vc ' closed ' "$TMPD/listeners")
+syns=$(awk '{ for (i = 1; i < NF; i++) if ($i == "syns") n += $(i + 1) } END { print n + 0 }' "$TMPD/listeners")
+ktap_print_msg "listeners file: $entries entries, $open not closed, $syns SYNs; $(head -1 "$DEBUGFS_DIR/listeners")"
+if [ "$open" -eq 0 ]; then
+	ktap_test_pass "every entry of the listeners file is closed"
+else
+	ktap_print_msg "$(grep -v ' closed ' "$TMPD/listeners" | head -5)"
+	ktap_test_fail "every entry of the listeners file is closed"
+fi
+if [ "$entries" -eq $((2 * N)) ] && [ "$syns" -gt $((2 * N)) ]; then
+	ktap_test_pass "an entry for each of the $((2 * N)) listeners, SYNs counted"
+else
+	ktap_test_fail "an entry for each of the $((2 * N)) listeners, SYNs counted"
+fi
+ktap_test_result "no kernel warnings" dmesg_check
+ktap_finished
