@@ -1083,6 +1083,28 @@ static void show_net_listener(struct seq_file *m, const struct listener *l,
 	seq_putc(m, '\n');
 }
 
+/*
+ * Whether bucket @i of some CPU holds an entry of namespace @netns: a look
+ * without the lock, so that a reader of /proc/net/tcpscope, which anyone
+ * may be, locks (with interrupts off) only the buckets it shows. An entry
+ * made during the look may be missed, as it may by a later look.
+ */
+static bool bucket_has_netns(unsigned int i, u32 netns)
+{
+	unsigned int j;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct listener_bucket *b = cpu_bucket(cpu, i);
+
+		for (j = 0; j < LISTENERS_WAYS; j++)
+			/* Racy by design: a hint, confirmed under the lock. */
+			if (data_race(b->slot[j].id && b->slot[j].netns == netns))
+				return true;
+	}
+	return false;
+}
+
 /* /proc/net/tcpscope: a line per listener of @net that still listens. */
 void tcpscope_listeners_show_net(struct seq_file *m, const struct net *net)
 {
@@ -1093,6 +1115,8 @@ void tcpscope_listeners_show_net(struct seq_file *m, const struct net *net)
 		return;
 	mutex_lock(&merged_mutex);
 	for (i = 0; i < nbuckets; i++) {
+		if (!bucket_has_netns(i, net->ns.inum))
+			continue;
 		n = gather_bucket(i, now);
 		for (j = 0; j < n; j++)
 			if (!merged[j].closed && merged[j].netns == net->ns.inum)
