@@ -9,17 +9,24 @@
 #   make demo               the handshake/close demo in a VM
 #   make bench              benchmarks against ftrace and bpftrace, in VMs
 
-# KDIR: the running kernel's build tree, else the newest one installed.
-KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-	$(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1))
+# KDIR: the running kernel's build tree; KDIR=... builds for another one.
+RUNNING := $(shell uname -r)
+KDIR ?= /lib/modules/$(RUNNING)/build
 
 PWD := $(shell pwd)
 
 all: modules
 
 modules:
-	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "tcpscope: no kernel build tree (KDIR='$(KDIR)'): install the headers or pass KDIR=" >&2; exit 1; }
-	@test "$(KDIR)" = "/lib/modules/$(shell uname -r)/build" || echo "tcpscope: building against $(KDIR)"
+	@test -d "$(KDIR)" || { \
+		if [ "$(origin KDIR)" = file ]; then \
+			echo "tcpscope: no headers for the running kernel $(RUNNING):" \
+				"install linux-headers-$(RUNNING), or pass KDIR=/path/to/build" \
+				"to build for another kernel" >&2; \
+		else \
+			echo "tcpscope: KDIR=$(KDIR) is not a kernel build tree" >&2; \
+		fi; exit 1; }
+	@test "$(KDIR)" = "/lib/modules/$(RUNNING)/build" || echo "tcpscope: building against $(KDIR)"
 	$(MAKE) -C $(KDIR) M=$(PWD) modules
 
 KRELEASE = $(notdir $(patsubst %/build,%,$(KDIR)))
