@@ -12,7 +12,7 @@ struct sock;
 
 void tcpscope_timewait_attach(void);
 void tcpscope_timewait_detach(void);
-int tcpscope_timewait_handoff(const struct sock *sk);
+int tcpscope_timewait_handoff(const struct sock *sk, int oldstate);
 u64 tcpscope_timewait_missed(void);
 
 #endif /* _TCPSCOPE_TIMEWAIT_H */

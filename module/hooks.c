@@ -223,7 +223,7 @@ static void probe_set_state(void *data, const struct sock *sk,
 		tcpscope_listeners_state(sk, oldstate, newstate);
 	if (newstate == TCP_CLOSE) {
 		/* Closing because a timewait socket took over? */
-		switch (tcpscope_timewait_handoff(sk)) {
+		switch (tcpscope_timewait_handoff(sk, oldstate)) {
 		case TCP_TIME_WAIT:
 			emit_state(sk, oldstate, TCP_TIME_WAIT);
 			return;

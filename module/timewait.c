@@ -12,7 +12,10 @@
  *    inet_twsk_hashdance() before 6.10) is noted per CPU, and the full
  *    socket's X -> CLOSE that follows at once on the same CPU is shown as
  *    X -> TIME_WAIT, or not at all if the timewait socket starts in
- *    FIN_WAIT2: the connection is still in FIN_WAIT2;
+ *    FIN_WAIT2: the connection is still in FIN_WAIT2. A FIN_WAIT2 or
+ *    CLOSING -> CLOSE without a note (the kprobe was missed: another
+ *    kprobe's handler was running on the CPU, or it is not set) looks for
+ *    the timewait socket in the established hash instead;
  *  - FIN_WAIT2 -> TIME_WAIT when the peer's FIN reaches the timewait
  *    socket: tcp_timewait_state_process() notes the substate it starts
  *    from, and __inet_twsk_schedule() re-arming the timer with the
@@ -28,7 +31,13 @@
 #include <linux/kprobes.h>
 #include <linux/percpu.h>
 #include <linux/ptrace.h>
+#include <linux/rcupdate.h>
+#include <net/inet6_hashtables.h>
+#include <net/inet_hashtables.h>
 #include <net/inet_timewait_sock.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+#include <net/tcp.h>
 #include <net/tcp_states.h>
 
 #include "hooks.h"
@@ -98,15 +107,59 @@ static int handoff_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+/* The socket hashed now under @sk's 4-tuple, with a reference, or NULL. */
+static struct sock *lookup_tuple(const struct sock *sk)
+{
+	struct inet_hashinfo *h = sock_net(sk)->ipv4.tcp_death_row.hashinfo;
+	const struct inet_sock *inet = inet_sk(sk);
+	int dif = READ_ONCE(sk->sk_bound_dev_if);
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6 &&
+	    !ipv6_addr_v4mapped(&sk->sk_v6_daddr))
+		return __inet6_lookup_established(sock_net(sk), h,
+						  &sk->sk_v6_daddr,
+						  inet->inet_dport,
+						  &sk->sk_v6_rcv_saddr,
+						  ntohs(inet->inet_sport),
+						  dif, 0);
+#endif
+	return __inet_lookup_established(sock_net(sk), h, inet->inet_daddr,
+					 inet->inet_dport, inet->inet_rcv_saddr,
+					 ntohs(inet->inet_sport), dif, 0);
+}
+
+/*
+ * The starting substate of the timewait socket that took over @sk, found
+ * in the established hash (it has @sk's cookie), or 0.
+ */
+static int handoff_lookup(const struct sock *sk)
+{
+	struct sock *tw;
+	int substate = 0;
+
+	rcu_read_lock();
+	tw = lookup_tuple(sk);
+	if (tw) {
+		if (tw->sk_state == TCP_TIME_WAIT &&
+		    atomic64_read(&tw->sk_cookie) == atomic64_read(&sk->sk_cookie))
+			substate = inet_twsk(tw)->tw_substate;
+		sock_gen_put(tw);
+	}
+	rcu_read_unlock();
+	return substate;
+}
+
 /**
  * tcpscope_timewait_handoff() - is @sk closing because it enters TIME_WAIT?
  * @sk: a full socket whose state becomes CLOSE
+ * @oldstate: its state before
  *
  * Return: the timewait socket's starting substate (TCP_TIME_WAIT or
  * TCP_FIN_WAIT2) if a timewait socket took over @sk on this CPU just now,
  * else 0. The note is consumed.
  */
-int tcpscope_timewait_handoff(const struct sock *sk)
+int tcpscope_timewait_handoff(const struct sock *sk, int oldstate)
 {
 	struct tw_handoff *slots;
 	unsigned long flags;
@@ -122,8 +175,12 @@ int tcpscope_timewait_handoff(const struct sock *sk)
 	for (i = 0; i < TW_HANDOFF_SLOTS; i++)
 		if (READ_ONCE(slots[i].sk) == sk)
 			break;
-	if (i == TW_HANDOFF_SLOTS)
-		return 0;
+	if (i == TW_HANDOFF_SLOTS) {
+		/* Only these states hand over (tcp_time_wait()). */
+		if (oldstate != TCP_FIN_WAIT2 && oldstate != TCP_CLOSING)
+			return 0;
+		return handoff_lookup(sk);
+	}
 
 	local_irq_save(flags);
 	slots = this_cpu_ptr(tw_handoffs);
