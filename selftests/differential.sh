@@ -26,8 +26,11 @@
 # socket's end, so the normalisation cannot hide a missing one.
 #
 # TCPSCOPE_DIFF_SEED=N replays a run's choices (timing aside);
-# TCPSCOPE_DIFF_CYCLES=N runs N life cycles (default 240, divided by
-# TCPSCOPE_SLOW; at least 12, so that every kind runs).
+# TCPSCOPE_DIFF_CYCLES=N runs N life cycles (default 600, divided by
+# TCPSCOPE_SLOW; at least 12, so that every kind runs; at most 6144, the
+# port blocks of 8 from 16384 up). TCPSCOPE_DIFF_KEEP=DIR (a directory
+# shared with the host, vm-run --share) keeps the run's captures in
+# DIR/seed-<seed>: events, trace, cycles/, ss-*, compare.out.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -38,8 +41,9 @@ command -v python3 > /dev/null || skip_all "python3 is not installed"
 ftrace_setup
 
 SEED=${TCPSCOPE_DIFF_SEED:-$(((RANDOM << 15 | RANDOM) % 1000000))}
-CYCLES=${TCPSCOPE_DIFF_CYCLES:-$((240 / SLOW))}
+CYCLES=${TCPSCOPE_DIFF_CYCLES:-$((600 / SLOW))}
 [ "$CYCLES" -ge 12 ] || CYCLES=12
+[ "$CYCLES" -le 6144 ] || fail_all "TCPSCOPE_DIFF_CYCLES=$CYCLES: at most 6144 per run"
 LIFECYCLES=$SELFTESTS_DIR/lifecycles.py
 # Orphans in FIN_WAIT2 become timewait sockets at once (the timeout is
 # under 60 s) and end that long after; the driver's "late" close comes
@@ -116,9 +120,10 @@ drop_rules() {
 
 # probe_setup: the eprobe that records skaddr (and what identifies the
 # event it goes with) at every sock:inet_sock_set_state hit, and a trace
-# buffer for a few thousand events per CPU per 100 cycles.
+# buffer of 4 KiB per CPU per cycle (a cycle makes about 10 events of
+# each, some 1.3 KiB; overruns are checked).
 probe_setup() {
-	local kb=$((4096 + CYCLES * 16)) old_kb
+	local kb=$((4096 + CYCLES * 4)) old_kb
 
 	old_kb=$(cat "$TRACEFS/buffer_size_kb")
 	old_kb=${old_kb%% *}
@@ -196,7 +201,7 @@ drop_rules || fail_all "cannot add the nft rules"
 probe_setup || fail_all "cannot add the eprobe $PROBE"
 
 ktap_print_header
-ktap_set_plan 11
+ktap_set_plan 12
 ktap_print_msg "seed $SEED, $CYCLES life cycles (replay: TCPSCOPE_DIFF_SEED=$SEED TCPSCOPE_DIFF_CYCLES=$CYCLES)"
 
 tcpscope_load || fail_all "insmod $TCPSCOPE_KO failed"
@@ -217,6 +222,11 @@ ktap_test_result "seed $SEED: the driver ran $CYCLES life cycles on two CPUs ($(
 desc="every socket closed but the timewait ones, within 30 s"
 if wait_settled; then ktap_test_pass "$desc"; else ktap_test_fail "$desc"; fi
 
+# The timewait sockets as ss sees them, between two clock readings.
+ss_t0=$("$EVREAD" now)
+ip netns exec "$NS_CLI" ss -tanHe > "$TMPD/ss-cli"
+ip netns exec "$NS_SRV" ss -tanHe > "$TMPD/ss-srv"
+ss_t1=$("$EVREAD" now)
 ip netns del "$NS_CLI"
 ip netns del "$NS_SRV"
 desc="the namespaces' deletion ended every timewait socket"
@@ -231,7 +241,8 @@ overruns=$(trace_overruns)
 
 python3 "$LIFECYCLES" compare --seed "$SEED" --want "$CYCLES" --trace "$TRACE" \
 	--events "$EV" --cycles "$TMPD/cycles" --nsi-cli "$NSI_CLI" \
-	--nsi-srv "$NSI_SRV" --results "$TMPD/results" > "$TMPD/compare.out" 2>&1 ||
+	--nsi-srv "$NSI_SRV" --results "$TMPD/results" --ss-cli "$TMPD/ss-cli" \
+	--ss-srv "$TMPD/ss-srv" --ss-t0 "$ss_t0" --ss-t1 "$ss_t1" > "$TMPD/compare.out" 2>&1 ||
 	ktap_print_msg "lifecycles.py compare failed"
 ktap_print_msg "$(cat "$TMPD/compare.out")"
 
@@ -250,8 +261,15 @@ fi
 result kernel "every kernel socket life has a tcpscope socket with the same transitions"
 result extra "no tcpscope socket or transition the kernel did not have"
 result ended "every tcpscope socket ended in CLOSE, timewait sockets included"
+result timewait "the timewait sockets ss -e lists at the end are those tcpscope has in TIME_WAIT or FIN_WAIT2"
 result cookies "the driver's SO_COOKIEs are tcpscope's ids, each in its namespace"
 result kinds "every cycle ran, each kind of life cycle at least once"
+if [ -n "${TCPSCOPE_DIFF_KEEP:-}" ]; then
+	mkdir -p "$TCPSCOPE_DIFF_KEEP/seed-$SEED" &&
+		cp -r "$EV" "$TRACE" "$TMPD"/cycles "$TMPD"/ss-* "$TMPD"/stats \
+			"$TMPD"/compare.out "$TMPD"/run.out "$TCPSCOPE_DIFF_KEEP/seed-$SEED/" &&
+		ktap_print_msg "captures kept in $TCPSCOPE_DIFF_KEEP/seed-$SEED"
+fi
 tcpscope_unload || ktap_print_msg "rmmod failed"
 ktap_test_result "no kernel warnings" dmesg_check
 ktap_finished

@@ -216,6 +216,15 @@ def wait_state(s, want, timeout):
         time.sleep(0.002)
 
 
+def shutdown(s, how):
+    """shutdown(), which fails with ENOTCONN once the socket was reset."""
+    try:
+        s.shutdown(how)
+    except OSError as err:
+        if err.errno != errno.ENOTCONN:
+            raise
+
+
 def linger0(s):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
 
@@ -294,9 +303,9 @@ def close_first(cy, a, b, how):
     if how == 'close':
         a.close()
     elif how == 'shut-wr':
-        a.shutdown(socket.SHUT_WR)      # FIN_WAIT1 -> FIN_WAIT2, fd open
+        shutdown(a, socket.SHUT_WR)      # FIN_WAIT1 -> FIN_WAIT2, fd open
     elif how == 'fw2-close':
-        a.shutdown(socket.SHUT_WR)
+        shutdown(a, socket.SHUT_WR)
         st = wait_state(a, ('FIN_WAIT2',), cy.tmo(2))
         a.close()                       # an orphan in FIN_WAIT2: timewait
         how += '(in %s)' % st
@@ -308,7 +317,7 @@ def close_first(cy, a, b, how):
         wait_readable(a, 10, cy.tmo(2))
         a.close()                       # data unread: RST
     elif how == 'shut-rd':
-        a.shutdown(socket.SHUT_RD)      # no transition of its own
+        shutdown(a, socket.SHUT_RD)      # no transition of its own
         a.close()
     return how
 
@@ -322,7 +331,7 @@ def close_second(cy, a, b, how):
     if how == 'linger0':
         linger0(b)
     if how == 'shut-wr':
-        b.shutdown(socket.SHUT_WR)
+        shutdown(b, socket.SHUT_WR)
         recv_eof(b, cy.tmo(2))
     b.close()
     # a, if still open (shut-wr), reads the FIN and closes in TIME_WAIT.
@@ -552,8 +561,8 @@ def delayed_close(cy, a, b):
     how = cy.rng.choice(DELAYED)
     if how.startswith('simultaneous'):
         if how == 'simultaneous':
-            a.shutdown(socket.SHUT_WR)
-            b.shutdown(socket.SHUT_WR)
+            shutdown(a, socket.SHUT_WR)
+            shutdown(b, socket.SHUT_WR)
             st = wait_state(a, ('CLOSING', 'CLOSE'), cy.tmo(2))
             recv_eof(a, cy.tmo(3))
             recv_eof(b, cy.tmo(3))
@@ -562,14 +571,14 @@ def delayed_close(cy, a, b):
         a.close()
         b.close()
     elif how == 'closing-close':
-        a.shutdown(socket.SHUT_WR)
-        b.shutdown(socket.SHUT_WR)
+        shutdown(a, socket.SHUT_WR)
+        shutdown(b, socket.SHUT_WR)
         st = wait_state(a, ('CLOSING', 'CLOSE'), cy.tmo(2))
         a.close()                       # CLOSING -> CLOSING
         recv_eof(b, cy.tmo(3))
         b.close()
     elif how.startswith('fw1'):
-        a.shutdown(socket.SHUT_WR)
+        shutdown(a, socket.SHUT_WR)
         st = tcp_state(a)
         if how == 'fw1-abort':
             linger0(a)
@@ -579,7 +588,7 @@ def delayed_close(cy, a, b):
     else:
         a.close()
         wait_state(b, ('CLOSE_WAIT', 'CLOSE'), cy.tmo(2))
-        b.shutdown(socket.SHUT_WR)
+        shutdown(b, socket.SHUT_WR)
         st = tcp_state(b)
         if how == 'lastack-abort':
             linger0(b)
@@ -721,10 +730,11 @@ def parse_events(path):
             ra, rp = fld[7].rsplit(':', 1)
             key = (strip(la), int(lp), strip(ra), int(rp))
             sk = socks.setdefault((ns, sid), {'key': key, 'seq': [],
-                                              'ns': ns, 'id': sid,
+                                              'ts': [], 'ns': ns, 'id': sid,
                                               'keys': set()})
             sk['keys'].add(key)
             sk['seq'].append((fld[8], fld[10]))
+            sk['ts'].append(float(fld[0]))
     return socks, lost
 
 
@@ -757,12 +767,15 @@ def event_key(ev, f):
 def join_trace(path):
     """Each inet_sock_set_state event with the skaddr its eprobe twin
     (the same tracepoint hit, recorded from the event's trigger on the
-    same CPU, right after it) read. Pairs are made per CPU, with the
-    latest unpaired twin that carries the same family, ports and states,
-    so that an interrupt's events nested between the two cannot mispair
-    them. Returns the joined events in order, and the unpaired ones."""
+    same CPU while the event's own record is reserved) read. Pairs are
+    made per CPU, with the latest unpaired twin that carries the same
+    family, ports and states, so that an interrupt's events nested
+    between the two cannot mispair them. The ring buffer can refuse the
+    nested twin (its recursion guard, when a softirq's event interrupts
+    a task's pair): such an event comes back unpaired, with its order.
+    Returns [(order, skaddr, fields)] and the unpaired [(order, fields)]."""
     pend = collections.defaultdict(list)    # cpu -> [(name, key, f, n)]
-    joined, n = {}, 0
+    joined, n = [], 0
     for cpu, ev, f in trace_lines(path):
         if ev == 'skaddr' and f.get('pr') != '6':
             continue
@@ -775,11 +788,14 @@ def join_trace(path):
             continue
         mate = other[-1]
         pend[cpu].remove(mate)
-        orig, probe = (f, mate[2]) if ev != 'skaddr' else (mate[2], f)
-        order = n if ev != 'skaddr' else mate[3]
-        joined[order] = (probe['sk'], orig)
-    unpaired = [p for ps in pend.values() for p in ps]
-    return [joined[k] for k in sorted(joined)], unpaired
+        if ev == 'skaddr':
+            joined.append((mate[3], f['sk'], mate[2]))
+        else:
+            joined.append((n, mate[2]['sk'], f))
+    unpaired = [(p[3], p[2]) for ps in pend.values() for p in ps
+                if p[0] != 'skaddr']
+    twins = [p for ps in pend.values() for p in ps if p[0] == 'skaddr']
+    return sorted(joined, key=lambda j: j[0]), sorted(unpaired, key=lambda u: u[0]), twins
 
 
 def trace_tuple(f):
@@ -788,31 +804,91 @@ def trace_tuple(f):
     return f['saddr'], int(f['sport']), f['daddr'], int(f['dport'])
 
 
+def starts_life(old, new):
+    """Only a socket's first transition leaves CLOSE (the driver never
+    connects or listens again with a socket that reached CLOSE), and only
+    a child's first one is LISTEN -> SYN_RECV."""
+    return old == 'CLOSE' or (old, new) == ('LISTEN', 'SYN_RECV')
+
+
+def life_key(f):
+    """The event's 4-tuple if it has both ports; a listener's own
+    events (remote end any:0) too."""
+    la, lp, ra, rp = trace_tuple(f)
+    old, new = f['oldstate'][4:], f['newstate'][4:]
+    if lp and rp or (new == 'LISTEN' or (old, new) == ('LISTEN', 'CLOSE')):
+        return la, lp, ra, rp
+    return None
+
+
 def kernel_lives(events):
     """Split each skaddr's events into socket lives: the kernel reuses a
-    freed socket's memory at once, and the driver never reuses a socket
-    that reached CLOSE (no second connect() or listen()), so an event
-    after X -> CLOSE starts the next socket at that address. A life's
-    4-tuple is that of its events with both ports (the tracepoint shows
-    sport 0 at CLOSE -> SYN_SENT and the remote end 0 at a child's
+    freed socket's memory at once, so a life starts at each event that
+    can only be a first one (starts_life()), or after X -> CLOSE (in case
+    the first one's twin is missing). A life's 4-tuple is that of
+    its events with both ports (the tracepoint shows sport 0 at
+    CLOSE -> SYN_SENT and the remote end 0 at a child's
     LISTEN -> SYN_RECV); a listener's is local:port > any:0."""
     lives, cur = [], {}
-    for sk, f in events:
+    for order, sk, f in events:
+        old, new = f['oldstate'][4:], f['newstate'][4:]
         life = cur.get(sk)
-        if life is None or life['closed']:
-            life = {'sk': sk, 'seq': [], 'keys': set(), 'closed': False}
+        if life is None or starts_life(old, new) or \
+                life['seq'][-1][1] == 'CLOSE':
+            life = {'sk': sk, 'seq': [], 'order': [], 'keys': set()}
             cur[sk] = life
             lives.append(life)
-        old, new = f['oldstate'][4:], f['newstate'][4:]
-        life['seq'].append((old, new))
-        la, lp, ra, rp = trace_tuple(f)
-        if lp and rp or (new == 'LISTEN' or old == 'LISTEN' and
-                         new == 'CLOSE' and not rp):
-            life['keys'].add((la, lp, ra, rp))
-        life['closed'] = new == 'CLOSE'
+        add_event(life, order, f)
     for life in lives:
-        life['key'] = min(life['keys']) if len(life['keys']) == 1 else None
+        set_key(life)
     return lives
+
+
+def add_event(life, order, f, pos=None):
+    pos = len(life['seq']) if pos is None else pos
+    life['seq'].insert(pos, (f['oldstate'][4:], f['newstate'][4:]))
+    life['order'].insert(pos, order)
+    if life_key(f):
+        life['keys'].add(life_key(f))
+
+
+def set_key(life):
+    life['key'] = min(life['keys']) if len(life['keys']) == 1 else None
+
+
+def fits(life, order, f):
+    """Where the event fits in the life by its order, if its 4-tuple
+    agrees (zeros match anything) and its states join the neighbours'."""
+    if life['key'] is None:
+        return None
+    ev = trace_tuple(f)
+    for have, got in zip(life['key'], ev):
+        if got not in (0, '0.0.0.0', '::') and got != have:
+            return None
+    old, new = f['oldstate'][4:], f['newstate'][4:]
+    pos = sum(1 for o in life['order'] if o < order)
+    before = life['seq'][pos - 1][1] if pos else None
+    after = life['seq'][pos][0] if pos < len(life['seq']) else None
+    if (before == old or before is None and starts_life(old, new)) and \
+            after in (None, new):
+        return pos
+    return None
+
+
+def place_unpaired(lives, unpaired):
+    """Put each event whose twin the ring buffer refused into the one
+    life it fits (fits()); the ones that fit no life or several are
+    returned."""
+    left = []
+    for order, f in unpaired:
+        spots = [(life, pos) for life in lives
+                 for pos in [fits(life, order, f)] if pos is not None]
+        if len(spots) != 1:
+            left.append((order, f))
+            continue
+        add_event(spots[0][0], order, f, spots[0][1])
+        set_key(spots[0][0])
+    return left
 
 
 def normalise(seq):
@@ -825,7 +901,8 @@ def normalise(seq):
     FIN_WAIT2 -> CLOSE when its timewait socket moves on or ends: both
     normalise to the tracepoint's FIN_WAIT2 -> CLOSE at the hand-over."""
     out = list(seq)
-    if out and out[-1] == ('TIME_WAIT', 'CLOSE'):
+    if len(out) > 1 and out[-1] == ('TIME_WAIT', 'CLOSE') and \
+            out[-2][1] == 'TIME_WAIT':
         out.pop()
     return [(o, 'CLOSE') if n == 'TIME_WAIT' and o in ('FIN_WAIT2', 'CLOSING')
             else (o, n) for o, n in out]
@@ -969,6 +1046,60 @@ def coverage(rep, cycles, lives):
     return missing, errs
 
 
+def state_at(sk, t):
+    """tcpscope's state of the socket at CLOCK_MONOTONIC time t."""
+    state = None
+    for (old, new), ts in zip(sk['seq'], sk['ts']):
+        if ts > t:
+            return state or old
+        state = new
+    return state
+
+
+def read_ss(path):
+    """`ss -tanHe` of one namespace: {cookie: state}."""
+    found = {}
+    with open(path) as f:
+        for line in f:
+            m = re.search(r' sk:([0-9a-f]+)', line)
+            if m:
+                found[m.group(1)] = line.split()[0]
+    return found
+
+
+SS_STATE = {'TIME_WAIT': 'TIME-WAIT', 'FIN_WAIT2': 'FIN-WAIT-2'}
+
+
+def compare_timewait(rep, socks, snap, nsi):
+    """The timewait sockets `ss` listed between t0 and t1, before the
+    namespaces went, against tcpscope's: a socket tcpscope had in
+    TIME_WAIT (or in FIN_WAIT2, a timewait socket's substate) at both
+    times is in the list with that state, and each socket in the list
+    had its state in tcpscope at t0 or t1. The trace event cannot tell
+    a timewait hand-over from a close; `ss` can."""
+    t0, t1 = snap['t0'], snap['t1']
+    listed = {(nsi[side], ck): st for side in ('cli', 'srv')
+              for ck, st in read_ss(snap[side]).items()}
+    total, bad = len(listed), 0
+    for sk in socks.values():
+        a, b = state_at(sk, t0), state_at(sk, t1)
+        got = listed.pop((sk['ns'], sk['id']), None)
+        if got is None:
+            ok = not (a == b and a in SS_STATE)
+        else:
+            ok = got in (SS_STATE.get(a), SS_STATE.get(b))
+        if not ok:
+            bad += 1
+            if bad <= 5:
+                rep.say('seed %d cycle %d: id=%s is %s..%s in tcpscope, %s in ss: %s'
+                        % (rep.seed, cycle_of(sk['key']), sk['id'], a, b,
+                           got or 'not', seq_text(sk['seq'])))
+    for (ns, ck), st in list(listed.items())[:5]:
+        rep.say('seed %d: ss lists %s sk:%s in ns=%s, tcpscope has no such id'
+                % (rep.seed, st, ck, ns))
+    return bad + len(listed), total
+
+
 def unfinished(socks):
     return [s for s in socks.values() if s['seq'][-1][1] != 'CLOSE']
 
@@ -977,16 +1108,21 @@ def cmd_compare(args):
     cycles = load_cycles(args.cycles)
     rep = Report(args.seed, cycles)
     nsi = {'cli': args.nsi_cli, 'srv': args.nsi_srv}
-    events, unpaired = join_trace(args.trace)
-    lives = [l for l in kernel_lives(events) if ours(l['key']) or l['key'] is None]
+    events, unpaired, twins = join_trace(args.trace)
+    lives = kernel_lives(events)
+    left = place_unpaired(lives, unpaired)
+    lives = [l for l in lives if ours(l['key']) or l['key'] is None]
     socks, lost = parse_events(args.events)
     socks = collections.OrderedDict((k, s) for k, s in socks.items()
                                     if ours(s['key']))
-    for p in unpaired[:5]:
-        rep.say('seed %d: trace event without its eprobe twin: %s %s' % (args.seed, p[0], p[2]))
-    rep.check('trace', not unpaired and bool(events),
-              '%d kernel events joined with their skaddr, %d unpaired' %
-              (len(events), len(unpaired)))
+    for order, f in unpaired[:5]:
+        rep.say('seed %d: trace event %d without its eprobe twin: %s' %
+                (args.seed, order, ' '.join('%s=%s' % kv for kv in f.items())))
+    rep.check('trace', not left and not twins and bool(events),
+              '%d kernel events joined with their skaddr; %d without it, '
+              '%d of them placed by 4-tuple and states; %d twins alone' %
+              (len(events), len(unpaired), len(unpaired) - len(left),
+               len(twins)))
     rep.check('lost', lost == 0, 'LOST lines add up to %d' % lost)
     missing, extra, nkeys, _ = compare_sockets(rep, lives, socks)
     rep.check('kernel', missing == 0,
@@ -1001,10 +1137,20 @@ def cmd_compare(args):
                 (args.seed, cycle_of(s['key']), s['id'], seq_text(s['seq'])))
     rep.check('ended', not left,
               '%d tcpscope sockets did not reach CLOSE (timewait ends included)' % len(left))
+    snap = {'t0': args.ss_t0, 't1': args.ss_t1, 'cli': args.ss_cli,
+            'srv': args.ss_srv}
+    bad_tw, n_tw = compare_timewait(rep, socks, snap, nsi)
+    rep.check('timewait', bad_tw == 0,
+              "%d timewait sockets, %d differ between ss -e and tcpscope's states"
+              % (n_tw, bad_tw))
     bad, total, wrong_ns = compare_cookies(rep, socks, cycles, nsi)
     rep.check('cookies', bad == 0 and wrong_ns == 0 and total > 0,
               "%d of the driver's %d SO_COOKIEs are no tcpscope id with that port; %d sockets in the wrong ns"
               % (bad, total, wrong_ns))
+    with open(args.events) as f:
+        cpus = collections.Counter(l.split()[1] for l in f if ' state ' in l)
+    rep.say('tcpscope state records per CPU: ' +
+            ', '.join('%s %d' % kv for kv in sorted(cpus.items())))
     kinds_missing, errs = coverage(rep, cycles, lives)
     rep.check('kinds', not kinds_missing and len(cycles) == args.want,
               '%d of %d cycles ran, %d kinds, missing: %s; %d driver errors' %
@@ -1041,6 +1187,10 @@ def main():
     cmp_.add_argument('--nsi-cli', required=True)
     cmp_.add_argument('--nsi-srv', required=True)
     cmp_.add_argument('--results', required=True)
+    cmp_.add_argument('--ss-cli', required=True)
+    cmp_.add_argument('--ss-srv', required=True)
+    cmp_.add_argument('--ss-t0', type=float, required=True)
+    cmp_.add_argument('--ss-t1', type=float, required=True)
     pend = sub.add_parser('pending')
     pend.add_argument('--events', required=True)
     args = ap.parse_args()
