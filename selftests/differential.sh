@@ -127,6 +127,9 @@ probe_setup() {
 
 	old_kb=$(cat "$TRACEFS/buffer_size_kb")
 	old_kb=${old_kb%% *}
+	# One left by a run that was killed (its cleanup did not run).
+	[ -d "$TRACEFS/events/$PROBE" ] &&
+		{ echo 0 > "$TRACEFS/events/$PROBE/enable"; echo "-:$PROBE" >> "$TRACEFS/dynamic_events"; }
 	echo "e:$PROBE sock.inet_sock_set_state sk=\$skaddr:x64 o=\$oldstate:s32" \
 		"n=\$newstate:s32 sp=\$sport:u16 dp=\$dport:u16 fam=\$family:u16" \
 		"pr=\$protocol:u16" >> "$TRACEFS/dynamic_events" || return 1
@@ -252,6 +255,7 @@ else
 	ktap_print_msg "seed $SEED: the trace buffer overran ($overruns events): inconclusive"
 	ktap_test_fail "the kernel's trace: nothing overrun, every event paired with its skaddr"
 fi
+ktap_print_msg "tcpscope stats: $(grep -E '^(total|missed|late) ' "$TMPD/stats" | tr '\n' ' ')"
 if [ "$(stat_get "$TMPD/stats" total lost)" = 0 ]; then
 	result lost "tcpscope lost nothing (stats lost 0, no LOST line)"
 else
