@@ -131,10 +131,12 @@ def addrs(fam, delayed=False):
 class Cycle:
     """One life cycle in progress: its sockets, notes and timing."""
 
-    def __init__(self, net, plan, slow):
+    def __init__(self, net, plan, args):
         self.net, self.plan, self.rng = net, plan, plan['rng']
-        self.slow = slow
+        self.slow, self.fin_timeout = args.slow, args.fin_timeout
         self.socks, self.notes, self.cookies = [], [], []
+        # (when, socket): a close to make after this cycle ('late').
+        self.deferred = None
 
     def note(self, text):
         self.notes.append(text)
@@ -161,7 +163,7 @@ class Cycle:
         self.cookies.append([side, role, '%x' % ck, port])
 
     def listener(self, fam, port, backlog=8, tfo=False):
-        cfam, _, sfam, saddr, _ = addrs(fam, port_delayed(self.plan))
+        _, _, sfam, saddr, _ = addrs(fam, on_delayed_link(self.plan))
         s = self.sock('srv', sfam)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if sfam == socket.AF_INET6:
@@ -175,18 +177,15 @@ class Cycle:
         return s
 
     def client(self, fam):
-        cfam = addrs(fam, port_delayed(self.plan))[0]
+        cfam = addrs(fam, on_delayed_link(self.plan))[0]
         return self.sock('cli', cfam)
 
     def dst(self, port):
-        return (addrs(self.plan['fam'], port_delayed(self.plan))[4], port)
-
-    def close_all(self):
-        for _, s in self.socks:
-            s.close()
+        """Where the client connects to for port."""
+        return (addrs(self.plan['fam'], on_delayed_link(self.plan))[4], port)
 
 
-def port_delayed(plan):
+def on_delayed_link(plan):
     return plan['kind'] in ('simopen', 'delayed-close')
 
 
@@ -281,7 +280,7 @@ def try_accept(cy, lsn, timeout):
     return conn
 
 
-def exchange(cy, a, b, na, nb):
+def exchange(a, b, na, nb):
     """a sends na bytes to b, b sends nb to a; both read them."""
     if na:
         a.sendall(b'a' * na)
@@ -367,7 +366,7 @@ def cyc_plain(cy):
         cy.note('accept timed out')
         return
     na, nb = rng.choice([0, 1, 100, 3000]), rng.choice([0, 1, 100, 3000])
-    exchange(cy, c, s, na, nb)
+    exchange(c, s, na, nb)
     cy.note('data %d/%d bytes' % (na, nb))
     if rng.random() < 0.3:
         lsn.close()
@@ -417,7 +416,7 @@ def cyc_tfo(cy):
     syn_data = bool(tcp_options(c) & TCPI_OPT_SYN_DATA)
     cy.note('data on the SYN' if syn_data else 'cookie request')
     nb = rng.choice([0, 100])
-    exchange(cy, c, s, 0, nb)
+    exchange(c, s, 0, nb)
     close_pair(cy, c, s, ('client', 'server'))
 
 
@@ -545,54 +544,80 @@ def cyc_simopen(cy):
     for s in (a, b):
         s.settimeout(cy.tmo(10))
     if sa == sb == 'ESTABLISHED':
-        exchange(cy, a, b, 1, 1)
+        exchange(a, b, 1, 1)
         delayed_close(cy, a, b)
     else:
         a.close()
         b.close()
 
 
-DELAYED = ['simultaneous', 'simultaneous-close', 'closing-close',
-           'fw1-close', 'fw1-abort', 'lastack-close', 'lastack-abort']
+def both_shut_wr(cy, a, b):
+    """Both FINs leave before either arrives: FIN_WAIT1 -> CLOSING."""
+    shutdown(a, socket.SHUT_WR)
+    shutdown(b, socket.SHUT_WR)
+    return wait_state(a, ('CLOSING', 'CLOSE'), cy.tmo(2))
+
+
+def dc_simultaneous(cy, a, b):
+    st = both_shut_wr(cy, a, b)
+    recv_eof(a, cy.tmo(3))
+    recv_eof(b, cy.tmo(3))
+    a.close()
+    b.close()
+    return st
+
+
+def dc_simultaneous_close(cy, a, b):
+    a.close()                           # orphans: both FINs cross
+    b.close()
+    return '-'
+
+
+def dc_closing_close(cy, a, b):
+    st = both_shut_wr(cy, a, b)
+    a.close()                           # CLOSING -> CLOSING
+    recv_eof(b, cy.tmo(3))
+    b.close()
+    return st
+
+
+def dc_fw1(cy, a, b, abort):
+    shutdown(a, socket.SHUT_WR)
+    st = tcp_state(a)                   # the ACK is still on its way
+    if abort:
+        linger0(a)
+    a.close()                           # FIN_WAIT1 -> FIN_WAIT1, or RST
+    wait_state(b, ('CLOSE_WAIT', 'CLOSE'), cy.tmo(2))
+    b.close()
+    return st
+
+
+def dc_lastack(cy, a, b, abort):
+    a.close()
+    wait_state(b, ('CLOSE_WAIT', 'CLOSE'), cy.tmo(2))
+    shutdown(b, socket.SHUT_WR)
+    st = tcp_state(b)
+    if abort:
+        linger0(b)
+    b.close()                           # LAST_ACK -> LAST_ACK, or RST
+    return st
+
+
+# Closes that need segments in flight (the delayed link).
+DELAYED = {
+    'simultaneous': dc_simultaneous,
+    'simultaneous-close': dc_simultaneous_close,
+    'closing-close': dc_closing_close,
+    'fw1-close': lambda cy, a, b: dc_fw1(cy, a, b, False),
+    'fw1-abort': lambda cy, a, b: dc_fw1(cy, a, b, True),
+    'lastack-close': lambda cy, a, b: dc_lastack(cy, a, b, False),
+    'lastack-abort': lambda cy, a, b: dc_lastack(cy, a, b, True),
+}
 
 
 def delayed_close(cy, a, b):
-    """Closes that need segments in flight (delayed link)."""
-    how = cy.rng.choice(DELAYED)
-    if how.startswith('simultaneous'):
-        if how == 'simultaneous':
-            shutdown(a, socket.SHUT_WR)
-            shutdown(b, socket.SHUT_WR)
-            st = wait_state(a, ('CLOSING', 'CLOSE'), cy.tmo(2))
-            recv_eof(a, cy.tmo(3))
-            recv_eof(b, cy.tmo(3))
-        else:
-            st = '-'
-        a.close()
-        b.close()
-    elif how == 'closing-close':
-        shutdown(a, socket.SHUT_WR)
-        shutdown(b, socket.SHUT_WR)
-        st = wait_state(a, ('CLOSING', 'CLOSE'), cy.tmo(2))
-        a.close()                       # CLOSING -> CLOSING
-        recv_eof(b, cy.tmo(3))
-        b.close()
-    elif how.startswith('fw1'):
-        shutdown(a, socket.SHUT_WR)
-        st = tcp_state(a)
-        if how == 'fw1-abort':
-            linger0(a)
-        a.close()
-        wait_state(b, ('CLOSE_WAIT', 'CLOSE'), cy.tmo(2))
-        b.close()
-    else:
-        a.close()
-        wait_state(b, ('CLOSE_WAIT', 'CLOSE'), cy.tmo(2))
-        shutdown(b, socket.SHUT_WR)
-        st = tcp_state(b)
-        if how == 'lastack-abort':
-            linger0(b)
-        b.close()                       # LAST_ACK -> LAST_ACK, or RST
+    how = cy.rng.choice(list(DELAYED))
+    st = DELAYED[how](cy, a, b)
     cy.note('close: %s (state then %s)' % (how, st))
 
 
@@ -607,7 +632,7 @@ def cyc_delayed_close(cy):
     if s is None:
         cy.note('accept timed out')
         return
-    exchange(cy, c, s, 10, 10)
+    exchange(c, s, 10, 10)
     if cy.rng.random() < 0.5:
         c, s = s, c
         cy.note('server is a')
@@ -643,8 +668,7 @@ class Net:
 
 
 def run_cycle(net, plan, args, deferred):
-    cy = Cycle(net, plan, args.slow)
-    cy.fin_timeout, cy.deferred = args.fin_timeout, None
+    cy = Cycle(net, plan, args)
     t0, err = time.monotonic(), None
     try:
         CYCLES[plan['kind']](cy)
@@ -824,8 +848,8 @@ def life_key(f):
 def kernel_lives(events):
     """Split each skaddr's events into socket lives: the kernel reuses a
     freed socket's memory at once, so a life starts at each event that
-    can only be a first one (starts_life()), or after X -> CLOSE (in case
-    the first one's twin is missing). A life's 4-tuple is that of
+    can only be a first one (starts_life()), and, in case a twin is
+    missing, after X -> CLOSE and where the 4-tuple changes. A life's 4-tuple is that of
     its events with both ports (the tracepoint shows sport 0 at
     CLOSE -> SYN_SENT and the remote end 0 at a child's
     LISTEN -> SYN_RECV); a listener's is local:port > any:0."""
@@ -834,8 +858,10 @@ def kernel_lives(events):
         old, new = f['oldstate'][4:], f['newstate'][4:]
         life = cur.get(sk)
         if life is None or starts_life(old, new) or \
-                life['seq'][-1][1] == 'CLOSE':
-            life = {'sk': sk, 'seq': [], 'order': [], 'keys': set()}
+                life['seq'][-1][1] == 'CLOSE' or \
+                not all(agree(t, trace_tuple(f)) for t in life['tuples']):
+            life = {'sk': sk, 'seq': [], 'order': [], 'keys': set(),
+                    'tuples': set()}
             cur[sk] = life
             lives.append(life)
         add_event(life, order, f)
@@ -848,6 +874,7 @@ def add_event(life, order, f, pos=None):
     pos = len(life['seq']) if pos is None else pos
     life['seq'].insert(pos, (f['oldstate'][4:], f['newstate'][4:]))
     life['order'].insert(pos, order)
+    life['tuples'].add(trace_tuple(f))
     if life_key(f):
         life['keys'].add(life_key(f))
 
@@ -856,39 +883,52 @@ def set_key(life):
     life['key'] = min(life['keys']) if len(life['keys']) == 1 else None
 
 
+def agree(a, b):
+    """Two 4-tuples agree but where one has the tracepoint's zero (an
+    address of the same family, or a port)."""
+    def same(x, y):
+        if isinstance(x, int):
+            return x == y or 0 in (x, y)
+        return x == y or (x in ('0.0.0.0', '::') or y in ('0.0.0.0', '::')) \
+            and (':' in x) == (':' in y)
+    return all(same(x, y) for x, y in zip(a, b))
+
+
 def fits(life, order, f):
     """Where the event fits in the life by its order, if its 4-tuple
-    agrees (zeros match anything) and its states join the neighbours'."""
-    if life['key'] is None:
-        return None
+    agrees with the life's events' and its states join the neighbours';
+    only a life that lacks its first transition (starts_life()) can take
+    one before it."""
     ev = trace_tuple(f)
-    for have, got in zip(life['key'], ev):
-        if got not in (0, '0.0.0.0', '::') and got != have:
-            return None
+    if not all(agree(t, ev) for t in life['tuples']):
+        return None
     old, new = f['oldstate'][4:], f['newstate'][4:]
     pos = sum(1 for o in life['order'] if o < order)
     before = life['seq'][pos - 1][1] if pos else None
     after = life['seq'][pos][0] if pos < len(life['seq']) else None
-    if (before == old or before is None and starts_life(old, new)) and \
-            after in (None, new):
-        return pos
-    return None
+    if after not in (None, new):
+        return None
+    if pos == 0:
+        return None if starts_life(*life['seq'][0]) else 0
+    return pos if before == old and not starts_life(old, new) else None
 
 
 def place_unpaired(lives, unpaired):
     """Put each event whose twin the ring buffer refused into the one
-    life it fits (fits()); the ones that fit no life or several are
-    returned."""
-    left = []
-    for order, f in unpaired:
-        spots = [(life, pos) for life in lives
-                 for pos in [fits(life, order, f)] if pos is not None]
-        if len(spots) != 1:
-            left.append((order, f))
-            continue
-        add_event(spots[0][0], order, f, spots[0][1])
-        set_key(spots[0][0])
-    return left
+    life it fits (fits()), again while that places more (two missing
+    twins in a row); the ones that fit no life or several are returned."""
+    left = list(unpaired)
+    while True:
+        before = len(left)
+        for order, f in list(left):
+            spots = [(life, pos) for life in lives
+                     for pos in [fits(life, order, f)] if pos is not None]
+            if len(spots) == 1:
+                add_event(spots[0][0], order, f, spots[0][1])
+                set_key(spots[0][0])
+                left.remove((order, f))
+        if len(left) in (0, before):
+            return left
 
 
 def normalise(seq):
@@ -1104,49 +1144,50 @@ def unfinished(socks):
     return [s for s in socks.values() if s['seq'][-1][1] != 'CLOSE']
 
 
-def cmd_compare(args):
-    cycles = load_cycles(args.cycles)
-    rep = Report(args.seed, cycles)
-    nsi = {'cli': args.nsi_cli, 'srv': args.nsi_srv}
+def check_trace(rep, args):
+    """The kernel's lives, from the trace and its eprobe twins."""
     events, unpaired, twins = join_trace(args.trace)
     lives = kernel_lives(events)
     left = place_unpaired(lives, unpaired)
-    lives = [l for l in lives if ours(l['key']) or l['key'] is None]
-    socks, lost = parse_events(args.events)
-    socks = collections.OrderedDict((k, s) for k, s in socks.items()
-                                    if ours(s['key']))
     for order, f in unpaired[:5]:
         rep.say('seed %d: trace event %d without its eprobe twin: %s' %
-                (args.seed, order, ' '.join('%s=%s' % kv for kv in f.items())))
+                (rep.seed, order, ' '.join('%s=%s' % kv for kv in f.items())))
     rep.check('trace', not left and not twins and bool(events),
               '%d kernel events joined with their skaddr; %d without it, '
               '%d of them placed by 4-tuple and states; %d twins alone' %
               (len(events), len(unpaired), len(unpaired) - len(left),
                len(twins)))
-    rep.check('lost', lost == 0, 'LOST lines add up to %d' % lost)
+    return [l for l in lives if ours(l['key']) or l['key'] is None]
+
+
+def check_sockets(rep, args, lives, socks, nsi):
+    """Per socket, then each socket's end, then the timewait sockets."""
     missing, extra, nkeys, _ = compare_sockets(rep, lives, socks)
     rep.check('kernel', missing == 0,
-              '%d kernel socket lives (%d 4-tuples), %d without an equal tcpscope socket'
-              % (len(lives), nkeys, missing))
+              '%d kernel socket lives (%d 4-tuples), %d without an equal '
+              'tcpscope socket' % (len(lives), nkeys, missing))
     rep.check('extra', extra == 0,
               '%d tcpscope sockets, %d without an equal kernel life' %
               (len(socks), extra))
     left = unfinished(socks)
     for s in left[:5]:
         rep.say('seed %d cycle %d: id=%s never reached CLOSE: %s' %
-                (args.seed, cycle_of(s['key']), s['id'], seq_text(s['seq'])))
-    rep.check('ended', not left,
-              '%d tcpscope sockets did not reach CLOSE (timewait ends included)' % len(left))
+                (rep.seed, cycle_of(s['key']), s['id'], seq_text(s['seq'])))
+    rep.check('ended', not left, '%d tcpscope sockets did not reach CLOSE '
+              '(timewait ends included)' % len(left))
     snap = {'t0': args.ss_t0, 't1': args.ss_t1, 'cli': args.ss_cli,
             'srv': args.ss_srv}
     bad_tw, n_tw = compare_timewait(rep, socks, snap, nsi)
-    rep.check('timewait', bad_tw == 0,
-              "%d timewait sockets, %d differ between ss -e and tcpscope's states"
-              % (n_tw, bad_tw))
+    rep.check('timewait', bad_tw == 0, "%d timewait sockets, %d differ "
+              "between ss -e and tcpscope's states" % (n_tw, bad_tw))
+
+
+def check_driver(rep, args, cycles, lives, socks, nsi):
+    """The driver's cookies, and what it ran."""
     bad, total, wrong_ns = compare_cookies(rep, socks, cycles, nsi)
     rep.check('cookies', bad == 0 and wrong_ns == 0 and total > 0,
-              "%d of the driver's %d SO_COOKIEs are no tcpscope id with that port; %d sockets in the wrong ns"
-              % (bad, total, wrong_ns))
+              "%d of the driver's %d SO_COOKIEs are no tcpscope id with that "
+              "port; %d sockets in the wrong ns" % (bad, total, wrong_ns))
     with open(args.events) as f:
         cpus = collections.Counter(l.split()[1] for l in f if ' state ' in l)
     rep.say('tcpscope state records per CPU: ' +
@@ -1154,8 +1195,21 @@ def cmd_compare(args):
     kinds_missing, errs = coverage(rep, cycles, lives)
     rep.check('kinds', not kinds_missing and len(cycles) == args.want,
               '%d of %d cycles ran, %d kinds, missing: %s; %d driver errors' %
-              (len(cycles), args.want, len(KINDS), ' '.join(kinds_missing) or 'none',
-               len(errs)))
+              (len(cycles), args.want, len(KINDS),
+               ' '.join(kinds_missing) or 'none', len(errs)))
+
+
+def cmd_compare(args):
+    cycles = load_cycles(args.cycles)
+    rep = Report(args.seed, cycles)
+    nsi = {'cli': args.nsi_cli, 'srv': args.nsi_srv}
+    lives = check_trace(rep, args)
+    socks, lost = parse_events(args.events)
+    socks = collections.OrderedDict((k, s) for k, s in socks.items()
+                                    if ours(s['key']))
+    rep.check('lost', lost == 0, 'LOST lines add up to %d' % lost)
+    check_sockets(rep, args, lives, socks, nsi)
+    check_driver(rep, args, cycles, lives, socks, nsi)
     with open(args.results, 'w') as out:
         out.write('\n'.join(rep.checks) + '\n')
     return 0
