@@ -15,13 +15,17 @@
 #       block, a description of what was done and the SO_COOKIE of every
 #       socket it held.
 #
-#   lifecycles.py compare --seed S --trace FILE --events FILE --cycles DIR
-#                         --nsi-cli INODE --nsi-srv INODE --results FILE
+#   lifecycles.py compare --seed S --want N --trace FILE --events FILE
+#                         --cycles DIR --nsi-cli INODE --nsi-srv INODE
+#                         --ss-cli FILE --ss-srv FILE --ss-t0 T --ss-t1 T
+#                         --results FILE
 #       Joins the trace event with its eprobe twin (skaddr), splits each
 #       skaddr into socket lives, matches lives with tcpscope's sockets by
-#       4-tuple and compares their transitions; prints what differs, with
-#       the seed, and writes one "<check> ok|fail <summary>" line per check
-#       to the results file.
+#       4-tuple and compares their transitions; checks the timewait
+#       sockets `ss -tanHe` listed between CLOCK_MONOTONIC T0 and T1, and
+#       the driver's cookies; prints what differs, with the seed, and
+#       writes one "<check> ok|fail <summary>" line per check to the
+#       results file.
 #
 #   lifecycles.py pending --events FILE
 #       Prints how many of tcpscope's sockets have not reached CLOSE yet.
@@ -299,10 +303,11 @@ SECOND = ['close', 'linger0', 'shut-wr', 'late']
 
 
 def close_first(cy, a, b, how):
+    """a closes first, in manner how (FIRST); returns what was done."""
     if how == 'close':
         a.close()
     elif how == 'shut-wr':
-        shutdown(a, socket.SHUT_WR)      # FIN_WAIT1 -> FIN_WAIT2, fd open
+        shutdown(a, socket.SHUT_WR)     # FIN_WAIT1 -> FIN_WAIT2, fd open
     elif how == 'fw2-close':
         shutdown(a, socket.SHUT_WR)
         st = wait_state(a, ('FIN_WAIT2',), cy.tmo(2))
@@ -316,7 +321,7 @@ def close_first(cy, a, b, how):
         wait_readable(a, 10, cy.tmo(2))
         a.close()                       # data unread: RST
     elif how == 'shut-rd':
-        shutdown(a, socket.SHUT_RD)      # no transition of its own
+        shutdown(a, socket.SHUT_RD)     # no transition of its own
         a.close()
     return how
 
