@@ -278,16 +278,20 @@ static int child_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+TCPSCOPE_KRETPROBE_IRQOFF(connect_entry)
+TCPSCOPE_KRETPROBE_IRQOFF(connect_return)
+TCPSCOPE_KPROBE_IRQOFF(child_pre)
+
 static struct kretprobe connect_probe = {
 	.kp.symbol_name	= "__inet_hash_connect",
-	.entry_handler	= connect_entry,
-	.handler	= connect_return,
+	.entry_handler	= connect_entry_irqoff,
+	.handler	= connect_return_irqoff,
 	.data_size	= sizeof(struct hook_data),
 };
 
 static struct kprobe child_probe = {
 	.symbol_name	= "inet_ehash_nolisten",
-	.pre_handler	= child_pre,
+	.pre_handler	= child_pre_irqoff,
 };
 
 static void warn_zero_ports(const char *symbol, int ret)

@@ -787,33 +787,46 @@ static int listen_stop_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+TCPSCOPE_KPROBE_IRQOFF(listen_stop_pre)
+TCPSCOPE_KPROBE_IRQOFF(conn_request_pre)
+TCPSCOPE_KPROBE_IRQOFF(make_synack_pre)
+TCPSCOPE_KPROBE_IRQOFF(syn_recv_sock4_pre)
+TCPSCOPE_KPROBE_IRQOFF(syn_recv_sock6_pre)
+TCPSCOPE_KPROBE_IRQOFF(reqsk_destructor_pre)
+TCPSCOPE_KPROBE_IRQOFF(child_process_pre)
+TCPSCOPE_KPROBE_IRQOFF(accept_pre)
+TCPSCOPE_KRETPROBE_IRQOFF(drop_entry)
+TCPSCOPE_KRETPROBE_IRQOFF(reqsk_drop_return)
+TCPSCOPE_KRETPROBE_IRQOFF(queue_add_entry)
+TCPSCOPE_KRETPROBE_IRQOFF(queue_add_return)
+
 enum { KP_LISTEN_STOP };
 
 static struct kprobe kprobes[] = {
 	[KP_LISTEN_STOP] = {
 		.symbol_name = "inet_csk_listen_stop",
-		.pre_handler = listen_stop_pre,
+		.pre_handler = listen_stop_pre_irqoff,
 	},
-	{ .symbol_name = "tcp_conn_request", .pre_handler = conn_request_pre },
-	{ .symbol_name = "tcp_make_synack", .pre_handler = make_synack_pre },
-	{ .symbol_name = "tcp_v4_syn_recv_sock", .pre_handler = syn_recv_sock4_pre },
-	{ .symbol_name = "tcp_v6_syn_recv_sock", .pre_handler = syn_recv_sock6_pre },
-	{ .symbol_name = "tcp_v4_reqsk_destructor", .pre_handler = reqsk_destructor_pre },
-	{ .symbol_name = "tcp_v6_reqsk_destructor", .pre_handler = reqsk_destructor_pre },
-	{ .symbol_name = "tcp_child_process", .pre_handler = child_process_pre },
-	{ .symbol_name = "__inet_accept", .pre_handler = accept_pre },
+	{ .symbol_name = "tcp_conn_request", .pre_handler = conn_request_pre_irqoff },
+	{ .symbol_name = "tcp_make_synack", .pre_handler = make_synack_pre_irqoff },
+	{ .symbol_name = "tcp_v4_syn_recv_sock", .pre_handler = syn_recv_sock4_pre_irqoff },
+	{ .symbol_name = "tcp_v6_syn_recv_sock", .pre_handler = syn_recv_sock6_pre_irqoff },
+	{ .symbol_name = "tcp_v4_reqsk_destructor", .pre_handler = reqsk_destructor_pre_irqoff },
+	{ .symbol_name = "tcp_v6_reqsk_destructor", .pre_handler = reqsk_destructor_pre_irqoff },
+	{ .symbol_name = "tcp_child_process", .pre_handler = child_process_pre_irqoff },
+	{ .symbol_name = "__inet_accept", .pre_handler = accept_pre_irqoff },
 };
 
 static struct kretprobe kretprobes[] = {
 	{
 		.kp.symbol_name	= "inet_csk_reqsk_queue_drop",
-		.entry_handler	= drop_entry,
-		.handler	= reqsk_drop_return,
+		.entry_handler	= drop_entry_irqoff,
+		.handler	= reqsk_drop_return_irqoff,
 		.data_size	= sizeof(struct req_data),
 	}, {
 		.kp.symbol_name	= "inet_csk_reqsk_queue_add",
-		.entry_handler	= queue_add_entry,
-		.handler	= queue_add_return,
+		.entry_handler	= queue_add_entry_irqoff,
+		.handler	= queue_add_return_irqoff,
 		.data_size	= sizeof(struct req_data),
 	}, {
 		.kp.symbol_name	= "reqsk_timer_handler",

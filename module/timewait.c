@@ -232,7 +232,10 @@ static int kill_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static struct kprobe handoff_probe = { .pre_handler = handoff_pre };
+TCPSCOPE_KPROBE_IRQOFF(handoff_pre)
+TCPSCOPE_KPROBE_IRQOFF(kill_pre)
+
+static struct kprobe handoff_probe = { .pre_handler = handoff_pre_irqoff };
 
 static struct kprobe segment_probe = {
 	.symbol_name = "tcp_timewait_state_process",
@@ -246,7 +249,7 @@ static struct kprobe schedule_probe = {
 
 static struct kprobe kill_probe = {
 	.symbol_name = "inet_twsk_kill",
-	.pre_handler = kill_pre,
+	.pre_handler = kill_pre_irqoff,
 };
 
 static struct kprobe *tw_probes[] = {
