@@ -14,5 +14,6 @@ enum tcpscope_packets_mode {
 
 int tcpscope_packets_init(enum tcpscope_packets_mode mode, bool conns);
 void tcpscope_packets_exit(void);
+u64 tcpscope_packets_missed(void);
 
 #endif /* _TCPSCOPE_PACKETS_H */

@@ -12,6 +12,7 @@ enum tcpscope_pkt_counter {
 	TCPSCOPE_PKT_TX,	/* segments sent, recorded */
 	TCPSCOPE_PKT_RX,	/* segments received, recorded */
 	TCPSCOPE_PKT_BAD,	/* skipped: short or inconsistent headers */
+	TCPSCOPE_PKT_FRAG,	/* skipped: a fragment (its packet, once whole) */
 	TCPSCOPE_PKT_NR,
 };
 

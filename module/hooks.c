@@ -36,6 +36,7 @@
 #include "conns.h"
 #include "hooks.h"
 #include "listeners.h"
+#include "packets.h"
 #include "pernet.h"
 #include "ring.h"
 #include "timewait.h"
@@ -438,5 +439,6 @@ u64 tcpscope_hooks_missed(void)
 {
 	return (u64)connect_probe.nmissed + connect_probe.kp.nmissed +
 	       child_probe.nmissed +
-	       tcpscope_timewait_missed() + tcpscope_listeners_missed();
+	       tcpscope_timewait_missed() + tcpscope_listeners_missed() +
+	       tcpscope_packets_missed();
 }

@@ -10,6 +10,15 @@
  * inconsistent is skipped and counted ("packets bad" in /proc/net/tcpscope).
  * No payload byte is ever copied.
  *
+ * A fragment is counted ("packets frag"), not recorded: the segment is
+ * recorded once whole. IPv4 reassembles before LOCAL_IN, so LOCAL_IN sees
+ * the whole segment. IPv6 reassembles after it, in ipv6_frag_rcv(), unless
+ * nf_defrag_ipv6 did before (conntrack): a return probe there records the
+ * reassembled segment as LOCAL_IN would have. An IPv6 fragment is a TCP
+ * one as netfilter decides (ipv6_find_hdr(), nft "meta l4proto tcp"): the
+ * first by its header chain, the others by their Fragment header's Next
+ * Header.
+ *
  * Priorities: rx runs first in LOCAL_IN, before any filter can drop the
  * segment (tcpdump sees those too); tx runs last in LOCAL_OUT, after the
  * filters, on the segment as it leaves the TCP stack.
@@ -44,6 +53,7 @@
 
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/kprobes.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
@@ -75,14 +85,17 @@ enum parse_result {
 	PKT_TCP,	/* a TCP segment, parsed */
 	PKT_OTHER,	/* not TCP: ignored */
 	PKT_BAD,	/* TCP (or undecidable) with bad headers: counted */
+	PKT_FRAG,	/* a fragment of a TCP segment: counted */
 };
 
 /*
- * Where the TCP header is and how long the segment is, headers included.
- * The options are copied into the record only when it is written.
+ * Where the TCP header is, from skb->data, and how long the segment is,
+ * headers included. The options are copied into the record only when it
+ * is written. Offsets are signed: in a reassembled IPv6 packet the network
+ * header lies in front of skb->data.
  */
 struct pkt_pos {
-	unsigned int thoff;
+	int thoff;
 	unsigned int l4len;
 };
 
@@ -107,8 +120,10 @@ static enum parse_result parse_ipv4(const struct sk_buff *skb,
 	if (!tot)		/* BIG TCP: the length is the skb's */
 		tot = avail;
 	if (iph->version != 4 || ihl < sizeof(*iph) || tot < ihl ||
-	    tot > avail || ip_is_fragment(iph))
+	    tot > avail)
 		return PKT_BAD;
+	if (ip_is_fragment(iph))
+		return PKT_FRAG;
 	r->family = AF_INET;
 	memcpy(r->saddr, &iph->saddr, sizeof(iph->saddr));
 	memcpy(r->daddr, &iph->daddr, sizeof(iph->daddr));
@@ -117,18 +132,37 @@ static enum parse_result parse_ipv4(const struct sk_buff *skb,
 	return PKT_TCP;
 }
 
-static enum parse_result parse_ipv6(const struct sk_buff *skb,
+/*
+ * A fragment other than the first: the Fragment header at fhoff says what
+ * follows it in the reassembled packet.
+ */
+static enum parse_result parse_ipv6_frag(const struct sk_buff *skb, int fhoff)
+{
+	const struct frag_hdr *fh;
+	struct frag_hdr _fh;
+
+	fh = skb_header_pointer(skb, fhoff, sizeof(_fh), &_fh);
+	if (!fh || fh->nexthdr != IPPROTO_TCP)
+		return PKT_OTHER;
+	return PKT_FRAG;
+}
+
+/*
+ * nhoff: where the IPv6 header starts, from skb->data (negative in a
+ * reassembled packet, whose data is at the transport header).
+ */
+static enum parse_result parse_ipv6(const struct sk_buff *skb, int nhoff,
 				    struct tcpscope_packet_rec *r,
 				    struct pkt_pos *pos)
 {
-	unsigned int nhoff = skb_network_offset(skb), plen, avail, end;
+	int avail = (int)skb->len - nhoff - (int)sizeof(struct ipv6hdr);
 	const struct ipv6hdr *ip6h;
 	struct ipv6hdr _ip6h;
+	int thoff, plen, end;
 	__be16 frag_off;
 	u8 nexthdr;
-	int thoff;
 
-	if (skb->len < nhoff + sizeof(_ip6h))
+	if (avail < 0)
 		return PKT_BAD;
 	ip6h = skb_header_pointer(skb, nhoff, sizeof(_ip6h), &_ip6h);
 	if (!ip6h)
@@ -136,15 +170,20 @@ static enum parse_result parse_ipv6(const struct sk_buff *skb,
 	nexthdr = ip6h->nexthdr;
 	thoff = ipv6_skip_exthdr(skb, nhoff + sizeof(_ip6h), &nexthdr,
 				 &frag_off);
-	if (thoff < 0 || nexthdr != IPPROTO_TCP)
+	if (thoff < 0)
 		return PKT_OTHER;
-	avail = skb->len - nhoff - sizeof(_ip6h);
+	if (nexthdr == NEXTHDR_FRAGMENT)	/* it stopped at a fragment */
+		return parse_ipv6_frag(skb, thoff);
+	if (nexthdr != IPPROTO_TCP)
+		return PKT_OTHER;
 	plen = ntohs(ip6h->payload_len);
 	if (!plen)		/* jumbogram or BIG TCP */
 		plen = avail;
-	end = nhoff + sizeof(_ip6h) + plen;
-	if (ip6h->version != 6 || plen > avail || thoff > end || frag_off)
+	end = nhoff + (int)sizeof(_ip6h) + plen;
+	if (ip6h->version != 6 || plen > avail || thoff > end)
 		return PKT_BAD;
+	if (frag_off & htons(IP6_OFFSET | IP6_MF))	/* the first fragment */
+		return PKT_FRAG;
 	r->family = AF_INET6;
 	memcpy(r->saddr, &ip6h->saddr, sizeof(ip6h->saddr));
 	memcpy(r->daddr, &ip6h->daddr, sizeof(ip6h->daddr));
@@ -406,13 +445,15 @@ static unsigned int packets_hook(void *priv, struct sk_buff *skb,
 	if (state->pf == NFPROTO_IPV4)
 		res = parse_ipv4(skb, &r, &pos);
 	else
-		res = parse_ipv6(skb, &r, &pos);
+		res = parse_ipv6(skb, skb_network_offset(skb), &r, &pos);
 	if (res == PKT_TCP)
 		res = parse_tcp(skb, &r, &pos);
 	if (res == PKT_OTHER)
 		return NF_ACCEPT;
-	if (res == PKT_BAD) {
-		tcpscope_pernet_count_packet(state->net, TCPSCOPE_PKT_BAD);
+	if (res != PKT_TCP) {
+		tcpscope_pernet_count_packet(state->net, res == PKT_FRAG ?
+					     TCPSCOPE_PKT_FRAG :
+					     TCPSCOPE_PKT_BAD);
 		return NF_ACCEPT;
 	}
 	r.dir = tx ? TCPSCOPE_DIR_TX : TCPSCOPE_DIR_RX;
@@ -487,6 +528,98 @@ static struct pernet_operations packets_net_ops = {
 
 static bool packets_registered;
 
+#if IS_ENABLED(CONFIG_IPV6)
+/*
+ * ipv6_frag_rcv(skb) handles a Fragment header after LOCAL_IN. It returns
+ * 1 when skb, a fragment, completed its packet: skb is then the whole
+ * packet, without the Fragment header, its data at the transport header,
+ * its network header in front; the kernel hands it on to TCP without
+ * passing LOCAL_IN again. A packet with a Fragment header but neither
+ * offset nor MF (an atomic fragment) returns 1 too, but LOCAL_IN saw it
+ * whole: no return probe for it.
+ */
+static int frag_rcv_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct sk_buff *skb = (struct sk_buff *)regs_get_kernel_argument(regs, 0);
+	const struct frag_hdr *fh;
+	struct frag_hdr _fh;
+
+	fh = skb_header_pointer(skb, skb_transport_offset(skb), sizeof(_fh),
+				&_fh);
+	if (!fh || !(fh->frag_off & htons(IP6_OFFSET | IP6_MF)) || !skb->dev)
+		return 1;
+	*(struct sk_buff **)ri->data = skb;
+	return 0;
+}
+
+static int frag_rcv_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct sk_buff *skb = *(struct sk_buff **)ri->data;
+	struct nf_hook_state state = {
+		.hook	= NF_INET_LOCAL_IN,
+		.pf	= NFPROTO_IPV6,
+	};
+
+	/* Otherwise skb was queued or freed. */
+	if ((int)regs_return_value(regs) != 1)
+		return 0;
+	rcu_read_lock();
+	state.in = skb->dev;
+	state.net = dev_net(skb->dev);
+	packets_hook(NULL, skb, &state);
+	rcu_read_unlock();
+	return 0;
+}
+
+static struct kretprobe frag_probe = {
+	.kp.symbol_name	= "ipv6_frag_rcv",
+	.entry_handler	= frag_rcv_entry,
+	.handler	= frag_rcv_return,
+	.data_size	= sizeof(struct sk_buff *),
+};
+
+static bool frag_probed;
+
+/* Without it, IPv6 fragments are still counted, their segments missing. */
+static void frag_probe_attach(void)
+{
+	int ret;
+
+	frag_probe.maxactive = max_t(int, 64, 8 * num_possible_cpus());
+	ret = register_kretprobe(&frag_probe);
+	if (ret)
+		pr_warn("cannot probe %s (%d): TCP segments in IPv6 fragments are counted as packets frag, not recorded\n",
+			frag_probe.kp.symbol_name, ret);
+	frag_probed = !ret;
+}
+
+static void frag_probe_detach(void)
+{
+	if (frag_probed)
+		unregister_kretprobe(&frag_probe);
+	frag_probed = false;
+}
+
+/* Reassembled packets the return probe could not see. */
+u64 tcpscope_packets_missed(void)
+{
+	return (u64)frag_probe.nmissed + frag_probe.kp.nmissed;
+}
+#else
+static void frag_probe_attach(void)
+{
+}
+
+static void frag_probe_detach(void)
+{
+}
+
+u64 tcpscope_packets_missed(void)
+{
+	return 0;
+}
+#endif
+
 /**
  * tcpscope_packets_init() - start watching segments
  * @mode: what to record
@@ -510,12 +643,14 @@ int tcpscope_packets_init(enum tcpscope_packets_mode mode, bool conns)
 		return ret;
 	}
 	packets_registered = true;
+	frag_probe_attach();
 	return 0;
 }
 
 /* After this returns, no hook runs any more and none is running. */
 void tcpscope_packets_exit(void)
 {
+	frag_probe_detach();
 	if (packets_registered)
 		unregister_pernet_subsys(&packets_net_ops);
 	packets_registered = false;

@@ -100,6 +100,7 @@ static const char * const packet_counter_names[TCPSCOPE_PKT_NR] = {
 	[TCPSCOPE_PKT_TX]	= "tx",
 	[TCPSCOPE_PKT_RX]	= "rx",
 	[TCPSCOPE_PKT_BAD]	= "bad",
+	[TCPSCOPE_PKT_FRAG]	= "frag",
 };
 
 static void show_packets(struct seq_file *m, struct tcpscope_net *tn)

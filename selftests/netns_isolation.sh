@@ -124,7 +124,7 @@ fi
 # Every line is one of the documented kinds.
 RE_SUMMARY='^(handshakes active [0-9]+ passive [0-9]+ failed [0-9]+|handshake latency count [0-9]+ mean_us [0-9]+ max_us [0-9]+|closes active [0-9]+ passive [0-9]+ simultaneous [0-9]+ reset [0-9]+|timewait entered [0-9]+ finished [0-9]+)$'
 RE_LISTENER="^listener ($RE_ADDR4|$RE_ADDR6):[0-9]+ synq [0-9]+/[0-9]+ max [0-9]+ acceptq [0-9]+/[0-9]+ max [0-9]+ syns [0-9]+ synq_overflows [0-9]+ cookies_sent [0-9]+ acceptq_overflows [0-9]+ handshakes [0-9]+ synflood (yes|no) floods [0-9]+( last_halfopen [0-9]+ last_sources [0-9]+ last_ago_ms [0-9]+)?\$"
-bad=$(cat "$TMPD/proc-a" "$TMPD/proc-b" | grep -Ev "^# tcpscope ns=[0-9]+\$|$RE_TRANS|$RE_SUMMARY|^sockets $RE_STATE [0-9]+\$|$RE_LISTENER|^packets (tx|rx|bad) [0-9]+\$|^lost [0-9]+\$")
+bad=$(cat "$TMPD/proc-a" "$TMPD/proc-b" | grep -Ev "^# tcpscope ns=[0-9]+\$|$RE_TRANS|$RE_SUMMARY|^sockets $RE_STATE [0-9]+\$|$RE_LISTENER|^packets (tx|rx|bad|frag) [0-9]+\$|^lost [0-9]+\$")
 if [ -z "$bad" ]; then
 	ktap_test_pass "/proc/net/tcpscope lines match the contract"
 else
