@@ -14,10 +14,11 @@
  * recorded once whole. IPv4 reassembles before LOCAL_IN, so LOCAL_IN sees
  * the whole segment. IPv6 reassembles after it, in ipv6_frag_rcv(), unless
  * nf_defrag_ipv6 did before (conntrack): a return probe there records the
- * reassembled segment as LOCAL_IN would have. An IPv6 fragment is a TCP
- * one as netfilter decides (ipv6_find_hdr(), nft "meta l4proto tcp"): the
- * first by its header chain, the others by their Fragment header's Next
- * Header.
+ * reassembled segment as LOCAL_IN would have.
+ *
+ * An IPv6 packet is TCP, and a fragment a TCP one, as netfilter decides
+ * (ipv6_find_hdr(), nft "meta l4proto tcp"; but through AH): not if its
+ * extension headers run past its end.
  *
  * Priorities: rx runs first in LOCAL_IN, before any filter can drop the
  * segment (tcpdump sees those too); tx runs last in LOCAL_OUT, after the
@@ -133,18 +134,34 @@ static enum parse_result parse_ipv4(const struct sk_buff *skb,
 }
 
 /*
- * A fragment other than the first: the Fragment header at fhoff says what
- * follows it in the reassembled packet.
+ * Where TCP is in an IPv6 packet, as netfilter finds it (ipv6_find_hdr(),
+ * nft "meta l4proto tcp"): each extension header whole within the packet,
+ * through AH (where netfilter stops) and a first fragment's Fragment
+ * header; a later fragment, by its Fragment header's Next Header.
  */
-static enum parse_result parse_ipv6_frag(const struct sk_buff *skb, int fhoff)
+static enum parse_result ipv6_tcp(const struct sk_buff *skb, int *thoff)
 {
-	const struct frag_hdr *fh;
-	struct frag_hdr _fh;
+	unsigned int off = 0, fhoff = 0;
+	unsigned short fragoff = 0;
+	const __be16 *fp;
+	int flags = 0;
+	__be16 _fo;
 
-	fh = skb_header_pointer(skb, fhoff, sizeof(_fh), &_fh);
-	if (!fh || fh->nexthdr != IPPROTO_TCP)
+	if (ipv6_find_hdr(skb, &off, -1, &fragoff, &flags) != IPPROTO_TCP)
 		return PKT_OTHER;
-	return PKT_FRAG;
+	if (fragoff)
+		return PKT_FRAG;
+	*thoff = off;
+	if (!(flags & IP6_FH_F_FRAG))
+		return PKT_TCP;
+	/* The first fragment, or an atomic one: neither offset nor MF. */
+	if (ipv6_find_hdr(skb, &fhoff, NEXTHDR_FRAGMENT, NULL, NULL) < 0)
+		return PKT_BAD;
+	fp = skb_header_pointer(skb, fhoff + offsetof(struct frag_hdr, frag_off),
+				sizeof(_fo), &_fo);
+	if (!fp)
+		return PKT_BAD;
+	return *fp & htons(IP6_MF) ? PKT_FRAG : PKT_TCP;
 }
 
 /*
@@ -158,32 +175,23 @@ static enum parse_result parse_ipv6(const struct sk_buff *skb, int nhoff,
 	int avail = (int)skb->len - nhoff - (int)sizeof(struct ipv6hdr);
 	const struct ipv6hdr *ip6h;
 	struct ipv6hdr _ip6h;
+	enum parse_result res;
 	int thoff, plen, end;
-	__be16 frag_off;
-	u8 nexthdr;
 
 	if (avail < 0)
 		return PKT_BAD;
 	ip6h = skb_header_pointer(skb, nhoff, sizeof(_ip6h), &_ip6h);
 	if (!ip6h)
 		return PKT_BAD;
-	nexthdr = ip6h->nexthdr;
-	thoff = ipv6_skip_exthdr(skb, nhoff + sizeof(_ip6h), &nexthdr,
-				 &frag_off);
-	if (thoff < 0)
-		return PKT_OTHER;
-	if (nexthdr == NEXTHDR_FRAGMENT)	/* it stopped at a fragment */
-		return parse_ipv6_frag(skb, thoff);
-	if (nexthdr != IPPROTO_TCP)
-		return PKT_OTHER;
+	res = ipv6_tcp(skb, &thoff);
+	if (res != PKT_TCP)
+		return res;
 	plen = ntohs(ip6h->payload_len);
 	if (!plen)		/* jumbogram or BIG TCP */
 		plen = avail;
 	end = nhoff + (int)sizeof(_ip6h) + plen;
 	if (ip6h->version != 6 || plen > avail || thoff > end)
 		return PKT_BAD;
-	if (frag_off & htons(IP6_OFFSET | IP6_MF))	/* the first fragment */
-		return PKT_FRAG;
 	r->family = AF_INET6;
 	memcpy(r->saddr, &ip6h->saddr, sizeof(ip6h->saddr));
 	memcpy(r->daddr, &ip6h->daddr, sizeof(ip6h->daddr));
