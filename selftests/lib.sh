@@ -40,7 +40,12 @@ RE_LOST='^LOST [0-9]+ cpu[0-9]+$'
 # A listen record (listen=1).
 RE_LISTEN="$RE_PREFIX""listen ($RE_ADDR4|$RE_ADDR6):[0-9]+ synq [0-9]+/[0-9]+ acceptq [0-9]+/[0-9]+ (syn|synack|synack-retrans|child|accept|drop|overflow)( (synq-drop|synq-cookie|acceptq-syn|acceptq-ack))?( retry [0-9]+ after_us [0-9]+)?( cookie)?( timeout)?( peer ($RE_ADDR4|$RE_ADDR6):[0-9]+)?( synflood)?\$"
 # A packet record (packets= other than off), as tcpdump -S -n prints it.
-RE_PACKET="^[0-9]+\\.[0-9]{9} cpu[0-9]+ ns=[0-9]+ id=[0-9a-f]+ (tx|rx) (($RE_ADDR4):[0-9]+ > ($RE_ADDR4)|($RE_ADDR6):[0-9]+ > ($RE_ADDR6)):[0-9]+ Flags \\[([FSRP.UEW]+|none)\\](, seq [0-9]+(:[0-9]+)?)?(, ack [0-9]+)?, win [0-9]+(, urg [0-9]+)?(, options \\[[^]]*\\])?, length [0-9]+\$"
+# The options hold no bracket but "[len N]"; a malformed list ends the
+# line with "[bad opt]", "]" after it unless the first option was bad, or
+# " [|tcp]", as tcpdump does (Documentation/tcpscope.rst).
+RE_TCPOPTS='(\[len [0-9]+\]|[^][])*'
+RE_BADOPT='([^][,]*\[bad opt\]|'"$RE_TCPOPTS"',[^][,]*\[bad opt\]\])'
+RE_PACKET="^[0-9]+\\.[0-9]{9} cpu[0-9]+ ns=[0-9]+ id=[0-9a-f]+ (tx|rx) (($RE_ADDR4):[0-9]+ > ($RE_ADDR4)|($RE_ADDR6):[0-9]+ > ($RE_ADDR6)):[0-9]+ Flags \\[([FSRP.UEW]+|none)\\](, seq [0-9]+(:[0-9]+)?)?(, ack [0-9]+)?, win [0-9]+(, urg [0-9]+)?((, options \\[$RE_TCPOPTS\\])?, length [0-9]+|, options \\[($RE_BADOPT|($RE_TCPOPTS,)? \\[\\|tcp\\]))\$"
 
 # ---------------------------------------------------------------- KTAP
 
