@@ -23,11 +23,18 @@
 #    it (Ip6ReasmOKs), which never pass LOCAL_IN; fuzz.py sends no atomic
 #    fragment, which Ip6ReasmOKs counts too;
 #  - rx, bad and frag each grew as fuzz.py's own model of the cases says
-#    (RFC 791/793/8200 and the IP layer's input checks), and rx by the
-#    rx lines in ns srv when nothing was lost; no hook call was missed;
+#    (RFC 791/793/8200 and the IP layer's input checks), bad within the
+#    cases the kernels disagree on (an extension header that names TCP
+#    and runs past the end: not TCP to 6.1's ipv6_find_hdr(), mostly TCP
+#    to 6.12's), and rx by the rx lines in ns srv when nothing was lost;
+#    no hook call was missed;
 #  - a normal connection afterwards is still recorded, handshake and
 #    close;
 #  - no kernel warning (vm-run also fails the run on any report).
+# To narrow a failure down: TCPSCOPE_FUZZ_WAYS (fuzz.py's ways, e.g.
+# "chain frag6"), TCPSCOPE_FUZZ_TRACE=FILE (one line per case: way, kind,
+# source port, what the model expects), TCPSCOPE_FUZZ_KEEP=DIR (a copy of
+# the test's files and the nft counters; share DIR with vm-run --share).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -134,12 +141,14 @@ else
 	ktap_test_fail "rx + bad + frag = nft input tcp + Ip6ReasmOKs"
 fi
 
-read -r w_rx w_bad w_frag <<< "$(awk '$1 == "expect" { r += $3; b += $5; f += $7 }
-	END { print r + 0, b + 0, f + 0 }' "$TMPD/fuzz")"
-if [ "$d_rx" = "$w_rx" ] && [ "$d_bad" = "$w_bad" ] && [ "$d_frag" = "$w_frag" ]; then
-	ktap_test_pass "rx, bad, frag as fuzz.py's model says ($w_rx, $w_bad, $w_frag)"
+read -r w_rx w_bad w_frag w_either <<< "$(awk '$1 == "expect" {
+	r += $3; b += $5; f += $7; e += $13 }
+	END { print r + 0, b + 0, f + 0, e + 0 }' "$TMPD/fuzz")"
+if [ "$d_rx" = "$w_rx" ] && [ "$d_frag" = "$w_frag" ] &&
+   [ "$d_bad" -ge "$w_bad" ] && [ "$d_bad" -le $((w_bad + w_either)) ]; then
+	ktap_test_pass "rx, bad, frag as fuzz.py's model says ($w_rx, $w_bad + $((d_bad - w_bad)) of $w_either, $w_frag)"
 else
-	ktap_print_msg "model: rx $w_rx bad $w_bad frag $w_frag"
+	ktap_print_msg "model: rx $w_rx bad $w_bad (+ up to $w_either) frag $w_frag"
 	ktap_test_fail "rx, bad, frag as fuzz.py's model says"
 fi
 
