@@ -6,6 +6,7 @@
 #   make install            modules_install + depmod
 #   make style              checkpatch --strict on every source file
 #   make check              build for 6.1 and 6.12, run the selftests in VMs
+#   make stress             the randomized tests with 10 times the cases
 #   make demo               the handshake/close demo in a VM
 #   make bench              benchmarks against ftrace and bpftrace, in VMs
 
@@ -45,10 +46,20 @@ style:
 check:
 	scripts/check
 
+# The randomized tests (differential life cycles, malformed segments) with
+# ten times make check's cases, on 6.1 and 6.12; each variable may be set.
+stress:
+	TCPSCOPE_KERNELS="$${TCPSCOPE_KERNELS:-6.1 6.12}" \
+	TCPSCOPE_TESTS="$${TCPSCOPE_TESTS:-differential fuzz_packets}" \
+	TCPSCOPE_DIFF_CYCLES="$${TCPSCOPE_DIFF_CYCLES:-6000}" \
+	TCPSCOPE_FUZZ_COUNT="$${TCPSCOPE_FUZZ_COUNT:-20000}" \
+	TCPSCOPE_TEST_TIMEOUT="$${TCPSCOPE_TEST_TIMEOUT:-2400}" \
+	scripts/check
+
 demo:
 	scripts/demo
 
 bench:
 	scripts/bench/run
 
-.PHONY: all modules install clean style check demo bench
+.PHONY: all modules install clean style check stress demo bench
