@@ -35,7 +35,9 @@ void tcpscope_listeners_attach(void);
 void tcpscope_listeners_detach(void);
 u64 tcpscope_listeners_missed(void);
 void tcpscope_listeners_debugfs(struct dentry *dir);
-void tcpscope_listeners_show_net(struct seq_file *m, const struct net *net);
+unsigned int tcpscope_listeners_net_buckets(void);
+void tcpscope_listeners_show_net(struct seq_file *m, const struct net *net,
+				 unsigned int i);
 void tcpscope_listeners_state(const struct sock *sk, int oldstate,
 			      int newstate);
 void tcpscope_listeners_retransmit_synack(void *data, const struct sock *sk,

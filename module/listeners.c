@@ -1118,23 +1118,29 @@ static bool bucket_has_netns(unsigned int i, u32 netns)
 	return false;
 }
 
-/* /proc/net/tcpscope: a line per listener of @net that still listens. */
-void tcpscope_listeners_show_net(struct seq_file *m, const struct net *net)
+/* Records of /proc/net/tcpscope the listener lines take: a bucket each. */
+unsigned int tcpscope_listeners_net_buckets(void)
+{
+	return buckets ? nbuckets : 0;
+}
+
+/*
+ * /proc/net/tcpscope: a line per listener of @net that still listens, of
+ * those in bucket @i (< tcpscope_listeners_net_buckets()).
+ */
+void tcpscope_listeners_show_net(struct seq_file *m, const struct net *net,
+				 unsigned int i)
 {
 	u64 now = ktime_get_mono_fast_ns();
-	unsigned int i, j, n;
+	unsigned int j, n;
 
-	if (!buckets)
+	if (!buckets || i >= nbuckets || !bucket_has_netns(i, net->ns.inum))
 		return;
 	mutex_lock(&merged_mutex);
-	for (i = 0; i < nbuckets; i++) {
-		if (!bucket_has_netns(i, net->ns.inum))
-			continue;
-		n = gather_bucket(i, now);
-		for (j = 0; j < n; j++)
-			if (!merged[j].closed && merged[j].netns == net->ns.inum)
-				show_net_listener(m, &merged[j], now);
-	}
+	n = gather_bucket(i, now);
+	for (j = 0; j < n; j++)
+		if (!merged[j].closed && merged[j].netns == net->ns.inum)
+			show_net_listener(m, &merged[j], now);
 	mutex_unlock(&merged_mutex);
 }
 

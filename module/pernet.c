@@ -12,6 +12,7 @@
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
+#include <linux/seq_file_net.h>
 #include <net/inet_hashtables.h>
 #include <net/inet_timewait_sock.h>
 #include <net/netns/generic.h>
@@ -269,28 +270,81 @@ static void show_sockets(struct seq_file *m, struct net *net)
 }
 
 /*
+ * The file is a seq_file iterator over its parts, so that a read whose
+ * output outgrows the buffer runs only the part that did not fit again,
+ * not the whole file (single_open() reruns everything for every doubling
+ * of its buffer: five hash walks for a namespace with a few hundred
+ * listeners). The records: the head (transitions, summary, the sockets
+ * counted from the hash tables), a bucket of the listener table each, the
+ * tail (packets, lost).
+ */
+static loff_t proc_records(void)
+{
+	return 2 + tcpscope_listeners_net_buckets();
+}
+
+static void *proc_seq_start(struct seq_file *m, loff_t *pos)
+{
+	/* Record n is the non-NULL token n + 1. */
+	return *pos < proc_records() ? (void *)(uintptr_t)(*pos + 1) : NULL;
+}
+
+static void *proc_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return proc_seq_start(m, pos);
+}
+
+static void proc_seq_stop(struct seq_file *m, void *v)
+{
+}
+
+static void show_head(struct seq_file *m, struct net *net,
+		      struct tcpscope_net *tn)
+{
+	seq_printf(m, "# tcpscope ns=%u\n", net->ns.inum);
+	show_transitions(m, tn);
+	show_summary(m, tn);
+	show_sockets(m, net);
+}
+
+/*
  * The ring is shared by every namespace, and a lost record's namespace is
  * not known once it is lost: its count would tell a container about the
  * host's traffic. Only the initial namespace shows it.
  */
-static int tcpscope_proc_show(struct seq_file *m, void *v)
+static void show_tail(struct seq_file *m, struct net *net,
+		      struct tcpscope_net *tn)
 {
-	struct net *net = seq_file_single_net(m);
+	show_packets(m, tn);
+	if (net_eq(net, &init_net))
+		seq_printf(m, "lost %llu\n", tcpscope_ring_lost());
+}
+
+static int proc_seq_show(struct seq_file *m, void *v)
+{
+	loff_t rec = (uintptr_t)v - 1;
+	struct net *net = seq_file_net(m);
 	struct tcpscope_net *tn = net_generic(net, tcpscope_net_id);
 
 	/* Published after the counters were set: tcpscope_net_init(). */
 	if (!READ_ONCE(tn->counters))
 		return -ENOENT;
-	seq_printf(m, "# tcpscope ns=%u\n", net->ns.inum);
-	show_transitions(m, tn);
-	show_summary(m, tn);
-	show_sockets(m, net);
-	tcpscope_listeners_show_net(m, net);
-	show_packets(m, tn);
-	if (net_eq(net, &init_net))
-		seq_printf(m, "lost %llu\n", tcpscope_ring_lost());
+	if (rec == 0)
+		show_head(m, net, tn);
+	else if (rec == proc_records() - 1)
+		show_tail(m, net, tn);
+	else
+		tcpscope_listeners_show_net(m, net, rec - 1);
 	return 0;
 }
+
+static const struct seq_operations proc_seq_ops = {
+	.start	= proc_seq_start,
+	.next	= proc_seq_next,
+	.stop	= proc_seq_stop,
+	.show	= proc_seq_show,
+};
 
 static int __net_init tcpscope_net_init(struct net *net)
 {
@@ -302,8 +356,8 @@ static int __net_init tcpscope_net_init(struct net *net)
 		return -ENOMEM;
 	/* Before the file is published: a reader may open it at once. */
 	WRITE_ONCE(tn->counters, counters);
-	if (!proc_create_net_single("tcpscope", 0444, net->proc_net,
-				    tcpscope_proc_show, NULL)) {
+	if (!proc_create_net("tcpscope", 0444, net->proc_net, &proc_seq_ops,
+			     sizeof(struct seq_net_private))) {
 		WRITE_ONCE(tn->counters, NULL);
 		synchronize_rcu();	/* hooks of a live namespace saw them */
 		free_percpu(counters);
