@@ -7,6 +7,9 @@
 #       COUNT listeners, one after the other, on ADDR:PORT ... PORT+COUNT-1:
 #       each listens for 0.2 s (nobody accepts) and is closed, with
 #       children and requests in its queues. Prints "done COUNT".
+#   listener_close.py hold ADDR PORT COUNT STOPFILE
+#       COUNT listeners on ADDR:PORT ... PORT+COUNT-1, all at once; prints
+#       "listening COUNT" and keeps them until STOPFILE appears.
 #   listener_close.py client ADDR PORT COUNT CPU STOPFILE
 #       pinned to CPU: non-blocking connect()s round the COUNT ports, as
 #       fast as one process goes, each socket closed at once, until
@@ -34,6 +37,19 @@ def server(addr, port, count):
     print('done %d' % count, flush=True)
 
 
+def hold(addr, port, count, stop):
+    socks = []
+    for i in range(count):
+        lsn = socket.socket(family(addr), socket.SOCK_STREAM)
+        lsn.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsn.bind((addr, port + i))
+        lsn.listen(8)
+        socks.append(lsn)
+    print('listening %d' % count, flush=True)
+    while not os.path.exists(stop):
+        time.sleep(0.05)
+
+
 def client(addr, port, count, cpu, stop):
     os.sched_setaffinity(0, {cpu})
     sent = 0
@@ -52,6 +68,8 @@ def client(addr, port, count, cpu, stop):
 def main():
     if sys.argv[1] == 'server':
         server(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif sys.argv[1] == 'hold':
+        hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
     else:
         client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
                int(sys.argv[5]), sys.argv[6])
