@@ -3,9 +3,9 @@
 #
 # listener_close.py, for selftests/listener_close.sh:
 #
-#   listener_close.py server ADDR PORT COUNT
+#   listener_close.py server ADDR PORT COUNT SECONDS
 #       COUNT listeners, one after the other, on ADDR:PORT ... PORT+COUNT-1:
-#       each listens for 0.2 s (nobody accepts) and is closed, with
+#       each listens for SECONDS (nobody accepts) and is closed, with
 #       children and requests in its queues. Prints "done COUNT".
 #   listener_close.py hold ADDR PORT COUNT STOPFILE
 #       COUNT listeners on ADDR:PORT ... PORT+COUNT-1, all at once; prints
@@ -26,13 +26,13 @@ def family(addr):
     return socket.AF_INET6 if ':' in addr else socket.AF_INET
 
 
-def server(addr, port, count):
+def server(addr, port, count, seconds):
     for i in range(count):
         lsn = socket.socket(family(addr), socket.SOCK_STREAM)
         lsn.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         lsn.bind((addr, port + i))
         lsn.listen(64)
-        time.sleep(0.2)
+        time.sleep(seconds)
         lsn.close()
     print('done %d' % count, flush=True)
 
@@ -67,7 +67,8 @@ def client(addr, port, count, cpu, stop):
 
 def main():
     if sys.argv[1] == 'server':
-        server(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        server(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+               float(sys.argv[5]))
     elif sys.argv[1] == 'hold':
         hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
     else:
