@@ -125,8 +125,12 @@ drop_rules() {
 probe_setup() {
 	local kb=$((4096 + CYCLES * 4)) old_kb
 
+	# "7 (expanded: 1408)" before the first use: 1408 is what it will be.
 	old_kb=$(cat "$TRACEFS/buffer_size_kb")
-	old_kb=${old_kb%% *}
+	case $old_kb in
+	*"expanded: "*) old_kb=${old_kb##*expanded: } old_kb=${old_kb%%)*} ;;
+	*) old_kb=${old_kb%% *} ;;
+	esac
 	# One left by a run that was killed (its cleanup did not run).
 	[ -d "$TRACEFS/events/$PROBE" ] &&
 		{ echo 0 > "$TRACEFS/events/$PROBE/enable"; echo "-:$PROBE" >> "$TRACEFS/dynamic_events"; }
