@@ -26,25 +26,24 @@ def family(addr):
     return socket.AF_INET6 if ':' in addr else socket.AF_INET
 
 
+def listener(addr, port, backlog):
+    lsn = socket.socket(family(addr), socket.SOCK_STREAM)
+    lsn.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsn.bind((addr, port))
+    lsn.listen(backlog)
+    return lsn
+
+
 def server(addr, port, count, seconds):
     for i in range(count):
-        lsn = socket.socket(family(addr), socket.SOCK_STREAM)
-        lsn.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        lsn.bind((addr, port + i))
-        lsn.listen(64)
+        lsn = listener(addr, port + i, 64)
         time.sleep(seconds)
         lsn.close()
     print('done %d' % count, flush=True)
 
 
 def hold(addr, port, count, stop):
-    socks = []
-    for i in range(count):
-        lsn = socket.socket(family(addr), socket.SOCK_STREAM)
-        lsn.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        lsn.bind((addr, port + i))
-        lsn.listen(8)
-        socks.append(lsn)
+    socks = [listener(addr, port + i, 8) for i in range(count)]
     print('listening %d' % count, flush=True)
     while not os.path.exists(stop):
         time.sleep(0.05)
