@@ -193,6 +193,10 @@ result() {
 	if [[ $line == "$1 ok "* ]]; then
 		ktap_test_pass "$2"
 	else
+		# The first differences again, next to the result (CI shows a
+		# failed check with the few messages just before it).
+		grep -A3 '^MISMATCH' "$TMPD/compare.out" | head -6 |
+			while IFS= read -r m; do ktap_print_msg "$m"; done
 		ktap_print_msg "seed $SEED: '$2' failed; replay with TCPSCOPE_DIFF_SEED=$SEED TCPSCOPE_DIFF_CYCLES=$CYCLES"
 		ktap_test_fail "$2"
 	fi
