@@ -1,24 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Every kernel-version difference tcpscope depends on lives here, one
- * wrapper per API change, so that the rest of the code has no #if on
- * LINUX_VERSION_CODE. Supported: Debian 6.1 and 6.12 (bookworm-backports).
+ * Every kernel API difference tcpscope depends on lives here, one wrapper
+ * per API change, so that the rest of the code has no #if on a kernel.
+ * Which API the target kernel has is not read from its version but found
+ * by compiling: Kbuild runs each test in conftest/ against the kernel's
+ * headers, and tcpscope_conftest.h, which it generates in the build
+ * directory, defines TCPSCOPE_HAVE_<TEST> for each one that compiled.
  */
 #ifndef _TCPSCOPE_COMPAT_H
 #define _TCPSCOPE_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/timer.h>
 #include <net/tcp.h>
 #include <net/tcp_states.h>
 
+#include "tcpscope_conftest.h"
+
 /* 6.2 renamed del_timer_sync() to timer_delete_sync(). */
 static inline int compat_timer_delete_sync(struct timer_list *timer)
 {
-#if KERNEL_VERSION(6, 2, 0) > LINUX_VERSION_CODE
-	return del_timer_sync(timer);
-#else
+#ifdef TCPSCOPE_HAVE_TIMER_DELETE_SYNC
 	return timer_delete_sync(timer);
+#else
+	return del_timer_sync(timer);
 #endif
 }
 
@@ -27,7 +31,7 @@ static inline int compat_timer_delete_sync(struct timer_list *timer)
  * on it is declared with COMPAT_SEND_RESET_PARAMS and reads the reason's
  * name, or NULL, as COMPAT_SEND_RESET_REASON.
  */
-#if KERNEL_VERSION(6, 10, 0) > LINUX_VERSION_CODE
+#ifndef TCPSCOPE_HAVE_TCP_SEND_RESET_REASON
 #define COMPAT_SEND_RESET_PARAMS \
 	void *data, const struct sock *sk, const struct sk_buff *skb
 #define COMPAT_SEND_RESET_REASON	NULL
@@ -59,13 +63,14 @@ static inline const char *compat_rst_reason_name(enum sk_rst_reason reason)
 #endif
 
 /*
- * 6.10 moved the ISN a SYN gets when it reuses a TIME_WAIT connection
- * from the skb's control block to a per-CPU variable. Valid while the
- * SYN is being processed, in tcp_conn_request().
+ * The ISN a SYN gets when it reuses a TIME_WAIT connection: in the skb's
+ * control block, or, from 6.10 until the 6.12 stable series and mainline
+ * moved it back, in a per-CPU variable. Valid while the SYN is being
+ * processed, in tcp_conn_request().
  */
 static inline u32 compat_tw_isn(const struct sk_buff *skb)
 {
-#if KERNEL_VERSION(6, 10, 0) > LINUX_VERSION_CODE
+#ifdef TCPSCOPE_HAVE_TCP_SKB_CB_TW_ISN
 	return TCP_SKB_CB(skb)->tcp_tw_isn;
 #else
 	return __this_cpu_read(tcp_tw_isn);
