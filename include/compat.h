@@ -11,6 +11,8 @@
 #define _TCPSCOPE_COMPAT_H
 
 #include <linux/timer.h>
+#include <net/inet6_hashtables.h>
+#include <net/inet_hashtables.h>
 #include <net/tcp.h>
 #include <net/tcp_states.h>
 
@@ -76,5 +78,70 @@ static inline u32 compat_tw_isn(const struct sk_buff *skb)
 	return __this_cpu_read(tcp_tw_isn);
 #endif
 }
+
+/*
+ * The socket lookups, in @h, the hash tables of @net: 7.x dropped the
+ * argument, as a namespace's tables are the only ones looked in.
+ */
+static inline struct sock *
+compat_inet_lookup_established(struct net *net, struct inet_hashinfo *h,
+			       __be32 saddr, __be16 sport, __be32 daddr,
+			       u16 hnum, int dif, int sdif)
+{
+#ifdef TCPSCOPE_HAVE_INET_LOOKUP_HASHINFO
+	return __inet_lookup_established(net, h, saddr, sport, daddr, hnum,
+					 dif, sdif);
+#else
+	return __inet_lookup_established(net, saddr, sport, daddr, hnum, dif,
+					 sdif);
+#endif
+}
+
+/* A listener for a SYN that is not in an skb: no reuseport selection. */
+static inline struct sock *
+compat_inet_lookup_listener(struct net *net, struct inet_hashinfo *h,
+			    __be32 saddr, __be16 sport, __be32 daddr,
+			    u16 hnum, int dif, int sdif)
+{
+#ifdef TCPSCOPE_HAVE_INET_LOOKUP_HASHINFO
+	return __inet_lookup_listener(net, h, NULL, 0, saddr, sport, daddr,
+				      hnum, dif, sdif);
+#else
+	return __inet_lookup_listener(net, NULL, 0, saddr, sport, daddr, hnum,
+				      dif, sdif);
+#endif
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static inline struct sock *
+compat_inet6_lookup_established(struct net *net, struct inet_hashinfo *h,
+				const struct in6_addr *saddr, __be16 sport,
+				const struct in6_addr *daddr, u16 hnum,
+				int dif, int sdif)
+{
+#ifdef TCPSCOPE_HAVE_INET6_LOOKUP_HASHINFO
+	return __inet6_lookup_established(net, h, saddr, sport, daddr, hnum,
+					  dif, sdif);
+#else
+	return __inet6_lookup_established(net, saddr, sport, daddr, hnum, dif,
+					  sdif);
+#endif
+}
+
+static inline struct sock *
+compat_inet6_lookup_listener(struct net *net, struct inet_hashinfo *h,
+			     const struct in6_addr *saddr, __be16 sport,
+			     const struct in6_addr *daddr, u16 hnum,
+			     int dif, int sdif)
+{
+#ifdef TCPSCOPE_HAVE_INET6_LOOKUP_HASHINFO
+	return inet6_lookup_listener(net, h, NULL, 0, saddr, sport, daddr,
+				     hnum, dif, sdif);
+#else
+	return inet6_lookup_listener(net, NULL, 0, saddr, sport, daddr, hnum,
+				     dif, sdif);
+#endif
+}
+#endif
 
 #endif /* _TCPSCOPE_COMPAT_H */

@@ -73,6 +73,7 @@
 #include <net/tcp.h>
 #include <net/tcp_states.h>
 
+#include "compat.h"
 #include "conns.h"
 #include "hooks.h"
 #include "packets.h"
@@ -274,25 +275,28 @@ static struct sock *lookup_sock(struct net *net, const struct sk_buff *skb,
 
 		memcpy(&la, laddr, sizeof(la));
 		memcpy(&ra, raddr, sizeof(ra));
-		sk = __inet_lookup_established(net, h, ra, rport, la,
-					       ntohs(lport), dif, sdif);
+		sk = compat_inet_lookup_established(net, h, ra, rport, la,
+						    ntohs(lport), dif, sdif);
 		if (sk || tx || !syn)
 			return sk;
 		*ref = false;
-		return __inet_lookup_listener(net, h, NULL, 0, ra, rport, la,
-					      ntohs(lport), dif, sdif);
+		return compat_inet_lookup_listener(net, h, ra, rport, la,
+						   ntohs(lport), dif, sdif);
 	}
 #if IS_ENABLED(CONFIG_IPV6)
-	sk = __inet6_lookup_established(net, h, (const struct in6_addr *)raddr,
-					rport, (const struct in6_addr *)laddr,
-					ntohs(lport), dif, sdif);
+	sk = compat_inet6_lookup_established(net, h,
+					     (const struct in6_addr *)raddr,
+					     rport,
+					     (const struct in6_addr *)laddr,
+					     ntohs(lport), dif, sdif);
 	if (sk || tx || !syn)
 		return sk;
 	*ref = false;
-	return inet6_lookup_listener(net, h, NULL, 0,
-				     (const struct in6_addr *)raddr, rport,
-				     (const struct in6_addr *)laddr,
-				     ntohs(lport), dif, sdif);
+	return compat_inet6_lookup_listener(net, h,
+					    (const struct in6_addr *)raddr,
+					    rport,
+					    (const struct in6_addr *)laddr,
+					    ntohs(lport), dif, sdif);
 #else
 	return NULL;
 #endif

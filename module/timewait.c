@@ -40,6 +40,7 @@
 #include <net/tcp.h>
 #include <net/tcp_states.h>
 
+#include "compat.h"
 #include "hooks.h"
 #include "timewait.h"
 
@@ -117,16 +118,18 @@ static struct sock *lookup_tuple(const struct sock *sk)
 #if IS_ENABLED(CONFIG_IPV6)
 	if (sk->sk_family == AF_INET6 &&
 	    !ipv6_addr_v4mapped(&sk->sk_v6_daddr))
-		return __inet6_lookup_established(sock_net(sk), h,
-						  &sk->sk_v6_daddr,
-						  inet->inet_dport,
-						  &sk->sk_v6_rcv_saddr,
-						  ntohs(inet->inet_sport),
-						  dif, 0);
+		return compat_inet6_lookup_established(sock_net(sk), h,
+						       &sk->sk_v6_daddr,
+						       inet->inet_dport,
+						       &sk->sk_v6_rcv_saddr,
+						       ntohs(inet->inet_sport),
+						       dif, 0);
 #endif
-	return __inet_lookup_established(sock_net(sk), h, inet->inet_daddr,
-					 inet->inet_dport, inet->inet_rcv_saddr,
-					 ntohs(inet->inet_sport), dif, 0);
+	return compat_inet_lookup_established(sock_net(sk), h,
+					      inet->inet_daddr,
+					      inet->inet_dport,
+					      inet->inet_rcv_saddr,
+					      ntohs(inet->inet_sport), dif, 0);
 }
 
 /*
