@@ -7,6 +7,7 @@
  */
 
 #include <linux/kernel.h>
+#include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/socket.h>
 #include <linux/string.h>
