@@ -13,6 +13,7 @@
 #include <linux/timer.h>
 #include <net/inet6_hashtables.h>
 #include <net/inet_hashtables.h>
+#include <net/ip.h>
 #include <net/tcp.h>
 #include <net/tcp_states.h>
 
@@ -76,6 +77,16 @@ static inline u32 compat_tw_isn(const struct sk_buff *skb)
 	return TCP_SKB_CB(skb)->tcp_tw_isn;
 #else
 	return __this_cpu_read(tcp_tw_isn);
+#endif
+}
+
+/* 5.10's inet_sdif() only reads the skb, but does not say so. */
+static inline int compat_inet_sdif(const struct sk_buff *skb)
+{
+#ifdef TCPSCOPE_HAVE_INET_SDIF_CONST
+	return inet_sdif(skb);
+#else
+	return inet_sdif((struct sk_buff *)skb);
 #endif
 }
 

@@ -264,7 +264,7 @@ static struct sock *lookup_sock(struct net *net, const struct sk_buff *skb,
 		sdif = 0;
 	} else if (r->family == AF_INET) {
 		dif = inet_iif(skb);
-		sdif = inet_sdif(skb);
+		sdif = compat_inet_sdif(skb);
 	} else {
 		dif = inet6_iif(skb);
 		sdif = inet6_sdif(skb);
