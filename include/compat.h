@@ -6,12 +6,14 @@
  * by compiling: Kbuild runs each test in conftest/ against the kernel's
  * headers, and tcpscope_conftest.h, which it generates in the build
  * directory, defines TCPSCOPE_HAVE_<TEST> for each one that compiled.
+ * Built for Debian's 5.10, 6.1, 6.12 and 7.x kernels.
  */
 #ifndef _TCPSCOPE_COMPAT_H
 #define _TCPSCOPE_COMPAT_H
 
 #include <linux/timer.h>
 #include <net/inet6_hashtables.h>
+#include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
 #include <net/ip.h>
 #include <net/tcp.h>
@@ -152,6 +154,49 @@ compat_inet6_lookup_listener(struct net *net, struct inet_hashinfo *h,
 	return inet6_lookup_listener(net, NULL, 0, saddr, sport, daddr, hnum,
 				     dif, sdif);
 #endif
+}
+#endif
+
+/*
+ * The listeners of @net in @ilb, a bucket of the listener table lhash2,
+ * with its lock held. Until 5.19 its chains were plain hlists, linked
+ * through icsk_listen_portaddr_node; since, hlist_nulls lists through
+ * sk_nulls_node.
+ */
+#ifdef TCPSCOPE_HAVE_LHASH2_PORTADDR
+static inline bool compat_ilb_empty(const struct inet_listen_hashbucket *ilb)
+{
+	return hlist_empty(&ilb->head);
+}
+
+static inline unsigned int
+compat_ilb_count(struct inet_listen_hashbucket *ilb, const struct net *net)
+{
+	struct inet_connection_sock *icsk;
+	unsigned int n = 0;
+
+	hlist_for_each_entry(icsk, &ilb->head, icsk_listen_portaddr_node)
+		if (net_eq(sock_net(&icsk->icsk_inet.sk), net))
+			n++;
+	return n;
+}
+#else
+static inline bool compat_ilb_empty(const struct inet_listen_hashbucket *ilb)
+{
+	return hlist_nulls_empty(&ilb->nulls_head);
+}
+
+static inline unsigned int
+compat_ilb_count(struct inet_listen_hashbucket *ilb, const struct net *net)
+{
+	struct hlist_nulls_node *node;
+	unsigned int n = 0;
+	struct sock *sk;
+
+	sk_nulls_for_each(sk, node, &ilb->nulls_head)
+		if (net_eq(sock_net(sk), net))
+			n++;
+	return n;
 }
 #endif
 

@@ -18,6 +18,7 @@
 #include <net/netns/generic.h>
 #include <net/tcp.h>
 
+#include "compat.h"
 #include "format.h"
 #include "listeners.h"
 #include "pernet.h"
@@ -199,15 +200,11 @@ static void count_listeners(struct inet_hashinfo *h, const struct net *net,
 
 	for (i = 0; i <= h->lhash2_mask; i++) {
 		struct inet_listen_hashbucket *ilb = &h->lhash2[i];
-		struct hlist_nulls_node *node;
-		struct sock *sk;
 
-		if (hlist_nulls_empty(&ilb->nulls_head))
+		if (compat_ilb_empty(ilb))
 			continue;
 		spin_lock(&ilb->lock);
-		sk_nulls_for_each(sk, node, &ilb->nulls_head)
-			if (net_eq(sock_net(sk), net))
-				count[TCP_LISTEN]++;
+		count[TCP_LISTEN] += compat_ilb_count(ilb, net);
 		spin_unlock(&ilb->lock);
 	}
 }
