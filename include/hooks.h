@@ -11,6 +11,9 @@
 
 struct inet_timewait_sock;
 struct sock;
+struct tcpscope_probe_set;
+
+extern struct tcpscope_probe_set tcpscope_hooks_probes;
 
 /*
  * A kprobe or kretprobe handler runs with the CPU's current_kprobe set,

@@ -10,9 +10,11 @@
 
 struct dentry;
 struct net;
-struct request_sock;
 struct seq_file;
 struct sock;
+struct tcpscope_probe_set;
+
+extern struct tcpscope_probe_set tcpscope_listeners_probes;
 
 /**
  * struct tcpscope_listeners_params - the module parameters it takes
@@ -33,14 +35,11 @@ int tcpscope_listeners_init(const struct tcpscope_listeners_params *p);
 void tcpscope_listeners_exit(void);
 void tcpscope_listeners_attach(void);
 void tcpscope_listeners_detach(void);
-u64 tcpscope_listeners_missed(void);
 void tcpscope_listeners_debugfs(struct dentry *dir);
 unsigned int tcpscope_listeners_net_buckets(void);
 void tcpscope_listeners_show_net(struct seq_file *m, const struct net *net,
 				 unsigned int i);
 void tcpscope_listeners_state(const struct sock *sk, int oldstate,
 			      int newstate);
-void tcpscope_listeners_retransmit_synack(void *data, const struct sock *sk,
-					  const struct request_sock *req);
 
 #endif /* _TCPSCOPE_LISTENERS_H */

@@ -5,6 +5,10 @@
 #ifndef _TCPSCOPE_PACKETS_H
 #define _TCPSCOPE_PACKETS_H
 
+struct tcpscope_probe_set;
+
+extern struct tcpscope_probe_set tcpscope_packets_probes;
+
 /* What the `packets` module parameter selects. */
 enum tcpscope_packets_mode {
 	TCPSCOPE_PACKETS_OFF,
@@ -14,6 +18,5 @@ enum tcpscope_packets_mode {
 
 int tcpscope_packets_init(enum tcpscope_packets_mode mode, bool conns);
 void tcpscope_packets_exit(void);
-u64 tcpscope_packets_missed(void);
 
 #endif /* _TCPSCOPE_PACKETS_H */

@@ -9,10 +9,12 @@
 #include <linux/types.h>
 
 struct sock;
+struct tcpscope_probe_set;
+
+extern struct tcpscope_probe_set tcpscope_timewait_probes;
 
 void tcpscope_timewait_attach(void);
 void tcpscope_timewait_detach(void);
 int tcpscope_timewait_handoff(const struct sock *sk, int oldstate);
-u64 tcpscope_timewait_missed(void);
 
 #endif /* _TCPSCOPE_TIMEWAIT_H */

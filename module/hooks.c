@@ -36,8 +36,8 @@
 #include "conns.h"
 #include "hooks.h"
 #include "listeners.h"
-#include "packets.h"
 #include "pernet.h"
+#include "probes.h"
 #include "ring.h"
 #include "timewait.h"
 
@@ -194,9 +194,12 @@ static void probe_receive_reset(void *data, struct sock *sk)
 		emit_reset(sk, true, NULL);
 }
 
-static struct kretprobe connect_probe;
-static struct kprobe child_probe;
-static bool connect_hooked, child_hooked;
+enum { HP_CONNECT, HP_CHILD };
+
+static bool hooked(unsigned int i)
+{
+	return tcpscope_probe_attached(&tcpscope_hooks_probes.probes[i]);
+}
 
 /*
  * A child in SYN_RECV -> CLOSE that inet_ehash_nolisten() never saw: its
@@ -216,6 +219,8 @@ static bool child_never_hashed(const struct sock *sk)
 static void probe_set_state(void *data, const struct sock *sk,
 			    const int oldstate, const int newstate)
 {
+	bool connect_hooked = hooked(HP_CONNECT), child_hooked = hooked(HP_CHILD);
+
 	if (!sock_is_tcp(sk))
 		return;
 	/* A child's first transition is LISTEN -> SYN_RECV: not a listener's. */
@@ -283,106 +288,29 @@ TCPSCOPE_KRETPROBE_IRQOFF(connect_entry)
 TCPSCOPE_KRETPROBE_IRQOFF(connect_return)
 TCPSCOPE_KPROBE_IRQOFF(child_pre)
 
-static struct kretprobe connect_probe = {
-	.kp.symbol_name	= "__inet_hash_connect",
-	.entry_handler	= connect_entry_irqoff,
-	.handler	= connect_return_irqoff,
-	.data_size	= sizeof(struct hook_data),
+#define ZERO_PORTS	"some transitions show zero ports"
+
+/* In the order they are attached: see tcpscope_hooks_attach(). */
+static struct tcpscope_probe hooks_probes[] = {
+	[HP_CONNECT] = TCPSCOPE_KRETPROBE("ports", ZERO_PORTS,
+					  connect_entry_irqoff,
+					  connect_return_irqoff,
+					  sizeof(struct hook_data),
+					  "__inet_hash_connect"),
+	[HP_CHILD] = TCPSCOPE_KPROBE("ports", ZERO_PORTS, child_pre_irqoff,
+				     "inet_ehash_nolisten"),
+	TCPSCOPE_TRACEPOINT_REQUIRED("state", "no state transitions",
+				     probe_set_state, "inet_sock_set_state"),
+	TCPSCOPE_TRACEPOINT("reset", "no reset tx events", probe_send_reset,
+			    "tcp_send_reset"),
+	TCPSCOPE_TRACEPOINT("reset", "no reset rx events",
+			    probe_receive_reset, "tcp_receive_reset"),
 };
 
-static struct kprobe child_probe = {
-	.symbol_name	= "inet_ehash_nolisten",
-	.pre_handler	= child_pre_irqoff,
+struct tcpscope_probe_set tcpscope_hooks_probes = {
+	.probes = hooks_probes,
+	.n = ARRAY_SIZE(hooks_probes),
 };
-
-static void warn_zero_ports(const char *symbol, int ret)
-{
-	pr_warn("cannot probe %s (%d): some transitions will show zero ports\n",
-		symbol, ret);
-}
-
-static bool hook_connect(void)
-{
-	int ret;
-
-	/* Up to this many calls may be in flight at once (preemptible). */
-	connect_probe.maxactive = max_t(int, 64, 8 * num_possible_cpus());
-	ret = register_kretprobe(&connect_probe);
-	if (ret)
-		warn_zero_ports(connect_probe.kp.symbol_name, ret);
-	return !ret;
-}
-
-static bool hook_child(void)
-{
-	int ret = register_kprobe(&child_probe);
-
-	if (ret)
-		warn_zero_ports(child_probe.symbol_name, ret);
-	return !ret;
-}
-
-/* The tracepoints tcpscope attaches to, found by name. */
-static struct {
-	const char *name;
-	void *probe;
-	bool required;
-	struct tracepoint *tp;
-	bool attached;
-} tracepoints[] = {
-	{ "inet_sock_set_state", probe_set_state, true },
-	{ "tcp_send_reset", probe_send_reset },
-	{ "tcp_receive_reset", probe_receive_reset },
-	{ "tcp_retransmit_synack", tcpscope_listeners_retransmit_synack },
-};
-
-static void find_tracepoint(struct tracepoint *tp, void *priv)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(tracepoints); i++)
-		if (!strcmp(tp->name, tracepoints[i].name))
-			tracepoints[i].tp = tp;
-}
-
-static void detach_tracepoints(void)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(tracepoints); i++) {
-		if (!tracepoints[i].attached)
-			continue;
-		tracepoint_probe_unregister(tracepoints[i].tp,
-					    tracepoints[i].probe, NULL);
-		tracepoints[i].attached = false;
-	}
-}
-
-/* All of them, or an error if a required one cannot be attached. */
-static int attach_tracepoints(void)
-{
-	int i, ret;
-
-	for_each_kernel_tracepoint(find_tracepoint, NULL);
-	for (i = 0; i < ARRAY_SIZE(tracepoints); i++) {
-		ret = tracepoints[i].tp ?
-		      tracepoint_probe_register(tracepoints[i].tp,
-						tracepoints[i].probe, NULL) :
-		      -ENOENT;
-		tracepoints[i].attached = !ret;
-		if (!ret)
-			continue;
-		if (tracepoints[i].required) {
-			pr_err("cannot attach to tracepoint %s (%d)\n",
-			       tracepoints[i].name, ret);
-			detach_tracepoints();
-			return ret;
-		}
-		pr_warn("cannot attach to tracepoint %s (%d): no such events\n",
-			tracepoints[i].name, ret);
-	}
-	return 0;
-}
 
 static void check_state_numbers(void)
 {
@@ -394,34 +322,22 @@ static void check_state_numbers(void)
 	BUILD_BUG_ON((int)TCPSCOPE_MAX_STATES < (int)TCP_MAX_STATES);
 }
 
-static void unhook_probes(void)
-{
-	if (child_hooked)
-		unregister_kprobe(&child_probe);
-	if (connect_hooked)
-		unregister_kretprobe(&connect_probe);
-	child_hooked = false;
-	connect_hooked = false;
-}
-
+/*
+ * The kprobes first: the tracepoint leaves to them what they announce, once
+ * they are attached.
+ */
 int tcpscope_hooks_attach(void)
 {
 	int ret;
 
 	check_state_numbers();
-	connect_hooked = hook_connect();
-	child_hooked = hook_child();
-	ret = attach_tracepoints();
+	ret = tcpscope_probes_attach(&tcpscope_hooks_probes);
 	if (ret)
-		goto err_unhook_probes;
+		return ret;
 	/* After the tracepoint, which claims what they note. */
 	tcpscope_timewait_attach();
 	tcpscope_listeners_attach();
 	return 0;
-
-err_unhook_probes:
-	unhook_probes();
-	return ret;
 }
 
 /* After this returns, no hook runs any more and none is running. */
@@ -429,16 +345,12 @@ void tcpscope_hooks_detach(void)
 {
 	tcpscope_listeners_detach();
 	tcpscope_timewait_detach();
-	detach_tracepoints();
-	unhook_probes();
+	tcpscope_probes_detach(&tcpscope_hooks_probes);
 	tracepoint_synchronize_unregister();
 }
 
 /* Hook calls the kernel could not deliver (kretprobe instances ran out). */
 u64 tcpscope_hooks_missed(void)
 {
-	return (u64)connect_probe.nmissed + connect_probe.kp.nmissed +
-	       child_probe.nmissed +
-	       tcpscope_timewait_missed() + tcpscope_listeners_missed() +
-	       tcpscope_packets_missed();
+	return tcpscope_probes_missed();
 }

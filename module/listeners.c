@@ -78,6 +78,7 @@
 #include "format.h"
 #include "hooks.h"
 #include "listeners.h"
+#include "probes.h"
 #include "ring.h"
 
 #define LISTENERS_WAYS	4
@@ -562,14 +563,9 @@ static int make_synack_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-/**
- * tcpscope_listeners_retransmit_synack() - tcp:tcp_retransmit_synack probe
- * @data: unused
- * @sk: the listener
- * @req: the request whose SYN-ACK is about to be sent again
- */
-void tcpscope_listeners_retransmit_synack(void *data, const struct sock *sk,
-					  const struct request_sock *req)
+/* tcp:tcp_retransmit_synack(sk, req): @req's SYN-ACK is sent again. */
+static void retransmit_synack(void *data, const struct sock *sk,
+			      const struct request_sock *req)
 {
 	struct listen_event ev = { .cause = TCPSCOPE_LISTEN_SYNACK_RETRANS };
 	u64 first = tcp_rsk(req)->snt_synack, now = tcp_clock_us();
@@ -800,43 +796,45 @@ TCPSCOPE_KRETPROBE_IRQOFF(reqsk_drop_return)
 TCPSCOPE_KRETPROBE_IRQOFF(queue_add_entry)
 TCPSCOPE_KRETPROBE_IRQOFF(queue_add_return)
 
-enum { KP_LISTEN_STOP };
+enum { LP_LISTEN_STOP };
 
-static struct kprobe kprobes[] = {
-	[KP_LISTEN_STOP] = {
-		.symbol_name = "inet_csk_listen_stop",
-		.pre_handler = listen_stop_pre_irqoff,
-	},
-	{ .symbol_name = "tcp_conn_request", .pre_handler = conn_request_pre_irqoff },
-	{ .symbol_name = "tcp_make_synack", .pre_handler = make_synack_pre_irqoff },
-	{ .symbol_name = "tcp_v4_syn_recv_sock", .pre_handler = syn_recv_sock4_pre_irqoff },
-	{ .symbol_name = "tcp_v6_syn_recv_sock", .pre_handler = syn_recv_sock6_pre_irqoff },
-	{ .symbol_name = "tcp_v4_reqsk_destructor", .pre_handler = reqsk_destructor_pre_irqoff },
-	{ .symbol_name = "tcp_v6_reqsk_destructor", .pre_handler = reqsk_destructor_pre_irqoff },
-	{ .symbol_name = "tcp_child_process", .pre_handler = child_process_pre_irqoff },
-	{ .symbol_name = "__inet_accept", .pre_handler = accept_pre_irqoff },
+static struct tcpscope_probe listen_probes[] = {
+	[LP_LISTEN_STOP] = TCPSCOPE_KPROBE("listen",
+		"a listener's close is marked at the tracepoint, before it stores CLOSE",
+		listen_stop_pre_irqoff, "inet_csk_listen_stop"),
+	TCPSCOPE_KPROBE("listen", "no syn and overflow (synq, acceptq-syn) events",
+			conn_request_pre_irqoff, "tcp_conn_request"),
+	TCPSCOPE_KPROBE("listen", "no synack events",
+			make_synack_pre_irqoff, "tcp_make_synack"),
+	TCPSCOPE_KPROBE("listen", "no IPv4 acceptq-ack overflow events",
+			syn_recv_sock4_pre_irqoff, "tcp_v4_syn_recv_sock"),
+	TCPSCOPE_KPROBE("listen", "no IPv6 acceptq-ack overflow events",
+			syn_recv_sock6_pre_irqoff, "tcp_v6_syn_recv_sock"),
+	TCPSCOPE_KPROBE("listen", "no IPv4 timeout drop events",
+			reqsk_destructor_pre_irqoff, "tcp_v4_reqsk_destructor"),
+	TCPSCOPE_KPROBE("listen", "no IPv6 timeout drop events",
+			reqsk_destructor_pre_irqoff, "tcp_v6_reqsk_destructor"),
+	TCPSCOPE_KPROBE("listen", "no child events",
+			child_process_pre_irqoff, "tcp_child_process"),
+	TCPSCOPE_KPROBE("accept", "no accept events",
+			accept_pre_irqoff, "__inet_accept"),
+	TCPSCOPE_KRETPROBE("listen", "no drop events (RST, bad ACK)",
+			   drop_entry_irqoff, reqsk_drop_return_irqoff,
+			   sizeof(struct req_data), "inet_csk_reqsk_queue_drop"),
+	TCPSCOPE_KRETPROBE("listen", "no Fast Open and reuseport child events",
+			   queue_add_entry_irqoff, queue_add_return_irqoff,
+			   sizeof(struct req_data), "inet_csk_reqsk_queue_add"),
+	TCPSCOPE_KRETPROBE("listen", "no timeout drop events",
+			   reqsk_timer_entry, reqsk_timer_return, 0,
+			   "reqsk_timer_handler"),
+	TCPSCOPE_TRACEPOINT("listen", "no synack-retrans events",
+			    retransmit_synack, "tcp_retransmit_synack"),
 };
 
-static struct kretprobe kretprobes[] = {
-	{
-		.kp.symbol_name	= "inet_csk_reqsk_queue_drop",
-		.entry_handler	= drop_entry_irqoff,
-		.handler	= reqsk_drop_return_irqoff,
-		.data_size	= sizeof(struct req_data),
-	}, {
-		.kp.symbol_name	= "inet_csk_reqsk_queue_add",
-		.entry_handler	= queue_add_entry_irqoff,
-		.handler	= queue_add_return_irqoff,
-		.data_size	= sizeof(struct req_data),
-	}, {
-		.kp.symbol_name	= "reqsk_timer_handler",
-		.entry_handler	= reqsk_timer_entry,
-		.handler	= reqsk_timer_return,
-	},
+struct tcpscope_probe_set tcpscope_listeners_probes = {
+	.probes = listen_probes,
+	.n = ARRAY_SIZE(listen_probes),
 };
-
-static bool kprobe_on[ARRAY_SIZE(kprobes)];
-static bool kretprobe_on[ARRAY_SIZE(kretprobes)];
 
 /*
  * The hooks feed the records and the table: without either, none is set.
@@ -844,57 +842,13 @@ static bool kretprobe_on[ARRAY_SIZE(kretprobes)];
  */
 void tcpscope_listeners_attach(void)
 {
-	int i, ret;
-
-	if (!record_events && !buckets)
-		return;
-	for (i = 0; i < ARRAY_SIZE(kprobes); i++) {
-		ret = register_kprobe(&kprobes[i]);
-		WRITE_ONCE(kprobe_on[i], !ret);
-		if (ret)
-			pr_warn("cannot probe %s (%d): its listen events are missing\n",
-				kprobes[i].symbol_name, ret);
-	}
-	for (i = 0; i < ARRAY_SIZE(kretprobes); i++) {
-		kretprobes[i].maxactive = max_t(int, 64, 8 * num_possible_cpus());
-		ret = register_kretprobe(&kretprobes[i]);
-		kretprobe_on[i] = !ret;
-		if (ret)
-			pr_warn("cannot probe %s (%d): its listen events are missing\n",
-				kretprobes[i].kp.symbol_name, ret);
-	}
+	if (record_events || buckets)
+		tcpscope_probes_attach(&tcpscope_listeners_probes);
 }
 
-/* One unregister call per kind: each waits for an RCU grace period. */
 void tcpscope_listeners_detach(void)
 {
-	struct kretprobe *rps[ARRAY_SIZE(kretprobes)];
-	struct kprobe *kps[ARRAY_SIZE(kprobes)];
-	int i, n;
-
-	for (i = 0, n = 0; i < ARRAY_SIZE(kretprobes); i++)
-		if (kretprobe_on[i])
-			rps[n++] = &kretprobes[i];
-	unregister_kretprobes(rps, n);
-	for (i = 0, n = 0; i < ARRAY_SIZE(kprobes); i++)
-		if (kprobe_on[i])
-			kps[n++] = &kprobes[i];
-	unregister_kprobes(kps, n);
-	memset(kprobe_on, 0, sizeof(kprobe_on));
-	memset(kretprobe_on, 0, sizeof(kretprobe_on));
-}
-
-/* Hook calls the kernel could not deliver. */
-u64 tcpscope_listeners_missed(void)
-{
-	u64 n = 0;
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(kprobes); i++)
-		n += kprobes[i].nmissed;
-	for (i = 0; i < ARRAY_SIZE(kretprobes); i++)
-		n += kretprobes[i].nmissed + kretprobes[i].kp.nmissed;
-	return n;
+	tcpscope_probes_detach(&tcpscope_listeners_probes);
 }
 
 /**
@@ -909,7 +863,8 @@ u64 tcpscope_listeners_missed(void)
 void tcpscope_listeners_state(const struct sock *sk, int oldstate,
 			      int newstate)
 {
-	if (newstate == TCP_LISTEN || !READ_ONCE(kprobe_on[KP_LISTEN_STOP]))
+	if (newstate == TCP_LISTEN ||
+	    !tcpscope_probe_attached(&listen_probes[LP_LISTEN_STOP]))
 		mark_listener(sk, newstate == TCP_LISTEN);
 }
 

@@ -78,6 +78,7 @@
 #include "hooks.h"
 #include "packets.h"
 #include "pernet.h"
+#include "probes.h"
 #include "ring.h"
 
 static enum tcpscope_packets_mode packets_mode;
@@ -583,53 +584,19 @@ static int frag_rcv_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-static struct kretprobe frag_probe = {
-	.kp.symbol_name	= "ipv6_frag_rcv",
-	.entry_handler	= frag_rcv_entry,
-	.handler	= frag_rcv_return,
-	.data_size	= sizeof(struct sk_buff *),
+static struct tcpscope_probe frag_probes[] = {
+	TCPSCOPE_KRETPROBE("frag6",
+			   "TCP segments in IPv6 fragments are counted as packets frag, not recorded",
+			   frag_rcv_entry, frag_rcv_return,
+			   sizeof(struct sk_buff *), "ipv6_frag_rcv"),
 };
 
-static bool frag_probed;
-
-/* Without it, IPv6 fragments are still counted, their segments missing. */
-static void frag_probe_attach(void)
-{
-	int ret;
-
-	frag_probe.maxactive = max_t(int, 64, 8 * num_possible_cpus());
-	ret = register_kretprobe(&frag_probe);
-	if (ret)
-		pr_warn("cannot probe %s (%d): TCP segments in IPv6 fragments are counted as packets frag, not recorded\n",
-			frag_probe.kp.symbol_name, ret);
-	frag_probed = !ret;
-}
-
-static void frag_probe_detach(void)
-{
-	if (frag_probed)
-		unregister_kretprobe(&frag_probe);
-	frag_probed = false;
-}
-
-/* Reassembled packets the return probe could not see. */
-u64 tcpscope_packets_missed(void)
-{
-	return (u64)frag_probe.nmissed + frag_probe.kp.nmissed;
-}
+struct tcpscope_probe_set tcpscope_packets_probes = {
+	.probes = frag_probes,
+	.n = ARRAY_SIZE(frag_probes),
+};
 #else
-static void frag_probe_attach(void)
-{
-}
-
-static void frag_probe_detach(void)
-{
-}
-
-u64 tcpscope_packets_missed(void)
-{
-	return 0;
-}
+struct tcpscope_probe_set tcpscope_packets_probes;
 #endif
 
 /**
@@ -655,14 +622,15 @@ int tcpscope_packets_init(enum tcpscope_packets_mode mode, bool conns)
 		return ret;
 	}
 	packets_registered = true;
-	frag_probe_attach();
+	/* Without it, IPv6 fragments are still counted, their segments missing. */
+	tcpscope_probes_attach(&tcpscope_packets_probes);
 	return 0;
 }
 
 /* After this returns, no hook runs any more and none is running. */
 void tcpscope_packets_exit(void)
 {
-	frag_probe_detach();
+	tcpscope_probes_detach(&tcpscope_packets_probes);
 	if (packets_registered)
 		unregister_pernet_subsys(&packets_net_ops);
 	packets_registered = false;

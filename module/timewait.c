@@ -42,6 +42,7 @@
 
 #include "compat.h"
 #include "hooks.h"
+#include "probes.h"
 #include "timewait.h"
 
 /*
@@ -238,85 +239,32 @@ static int kill_pre(struct kprobe *p, struct pt_regs *regs)
 TCPSCOPE_KPROBE_IRQOFF(handoff_pre)
 TCPSCOPE_KPROBE_IRQOFF(kill_pre)
 
-static struct kprobe handoff_probe = { .pre_handler = handoff_pre_irqoff };
+#define TIMEWAIT_LOST	"TIME_WAIT shows as the tracepoint sees it"
 
-static struct kprobe segment_probe = {
-	.symbol_name = "tcp_timewait_state_process",
-	.pre_handler = segment_pre,
+/* 6.10 merged the hand-over and the timer start: the new name first. */
+static struct tcpscope_probe tw_probes[] = {
+	TCPSCOPE_KPROBE("timewait", TIMEWAIT_LOST, handoff_pre_irqoff,
+			"inet_twsk_hashdance_schedule", "inet_twsk_hashdance"),
+	TCPSCOPE_KPROBE("timewait", TIMEWAIT_LOST, segment_pre,
+			"tcp_timewait_state_process"),
+	TCPSCOPE_KPROBE("timewait", TIMEWAIT_LOST, schedule_pre,
+			"__inet_twsk_schedule"),
+	TCPSCOPE_KPROBE("timewait", TIMEWAIT_LOST, kill_pre_irqoff,
+			"inet_twsk_kill"),
 };
 
-static struct kprobe schedule_probe = {
-	.symbol_name = "__inet_twsk_schedule",
-	.pre_handler = schedule_pre,
+struct tcpscope_probe_set tcpscope_timewait_probes = {
+	.probes = tw_probes,
+	.n = ARRAY_SIZE(tw_probes),
 };
-
-static struct kprobe kill_probe = {
-	.symbol_name = "inet_twsk_kill",
-	.pre_handler = kill_pre_irqoff,
-};
-
-static struct kprobe *tw_probes[] = {
-	&handoff_probe, &segment_probe, &schedule_probe, &kill_probe,
-};
-
-static bool tw_hooked[ARRAY_SIZE(tw_probes)];
-
-/* 6.10 merged the hand-over and the timer start: try the new name first. */
-static int hook_handoff(void)
-{
-	static const char * const names[] = {
-		"inet_twsk_hashdance_schedule", "inet_twsk_hashdance",
-	};
-	int i, ret = -ENOENT;
-
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		handoff_probe.symbol_name = names[i];
-		handoff_probe.addr = NULL;
-		handoff_probe.flags = 0;
-		ret = register_kprobe(&handoff_probe);
-		if (!ret)
-			return 0;
-	}
-	return ret;
-}
 
 void tcpscope_timewait_attach(void)
 {
-	int i, ret;
-
-	for (i = 0; i < ARRAY_SIZE(tw_probes); i++) {
-		ret = tw_probes[i] == &handoff_probe ? hook_handoff() :
-						       register_kprobe(tw_probes[i]);
-		tw_hooked[i] = !ret;
-		if (ret)
-			pr_warn("cannot probe %s (%d): TIME_WAIT shows as the tracepoint sees it\n",
-				tw_probes[i]->symbol_name, ret);
-	}
+	tcpscope_probes_attach(&tcpscope_timewait_probes);
 }
 
-/*
- * After this returns, no timewait hook runs any more. One call for all:
- * each unregister call waits for an RCU grace period.
- */
+/* After this returns, no timewait hook runs any more. */
 void tcpscope_timewait_detach(void)
 {
-	struct kprobe *on[ARRAY_SIZE(tw_probes)];
-	int i, n = 0;
-
-	for (i = 0; i < ARRAY_SIZE(tw_probes); i++)
-		if (tw_hooked[i])
-			on[n++] = tw_probes[i];
-	unregister_kprobes(on, n);
-	memset(tw_hooked, 0, sizeof(tw_hooked));
-}
-
-/* Hook calls the kernel could not deliver. */
-u64 tcpscope_timewait_missed(void)
-{
-	u64 missed = 0;
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(tw_probes); i++)
-		missed += tw_probes[i]->nmissed;
-	return missed;
+	tcpscope_probes_detach(&tcpscope_timewait_probes);
 }
