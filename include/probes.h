@@ -5,7 +5,8 @@
  *
  * Each subsystem describes its probes as an array of entries beside its
  * handlers, and exports it as a struct tcpscope_probe_set; it attaches
- * and detaches the set when its order requires.
+ * and detaches the set when its order requires. The probes file lists
+ * every set's entries, in the order they are attached.
  */
 #ifndef _TCPSCOPE_PROBES_H
 #define _TCPSCOPE_PROBES_H
@@ -15,6 +16,7 @@
 #include <linux/kprobes.h>
 #include <linux/types.h>
 
+struct dentry;
 struct tracepoint;
 
 enum tcpscope_probe_kind {
@@ -112,6 +114,7 @@ struct tcpscope_probe_set {
 int tcpscope_probes_attach(struct tcpscope_probe_set *set);
 void tcpscope_probes_detach(struct tcpscope_probe_set *set);
 u64 tcpscope_probes_missed(void);
+void tcpscope_probes_debugfs(struct dentry *dir);
 
 /* Whether @p is attached: its handlers run. */
 static inline bool tcpscope_probe_attached(const struct tcpscope_probe *p)

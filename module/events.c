@@ -27,6 +27,7 @@
 #include "events.h"
 #include "format.h"
 #include "hooks.h"
+#include "probes.h"
 #include "ring.h"
 
 static struct dentry *debugfs_dir;
@@ -189,6 +190,7 @@ int tcpscope_debugfs_init(void)
 	debugfs_create_file("stats", 0400, debugfs_dir, NULL, &stats_fops);
 	tcpscope_conns_debugfs(debugfs_dir);
 	tcpscope_listeners_debugfs(debugfs_dir);
+	tcpscope_probes_debugfs(debugfs_dir);
 	return 0;
 }
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * probes: attaches, counts and detaches every probe of the sets in sets[]
- * below.
+ * probes: attaches, counts, lists and detaches every probe of the sets in
+ * sets[] below, /sys/kernel/debug/tcpscope/probes.
  *
  * A tracepoint is found by name (the TCP ones are not exported); a kprobe
  * or kretprobe is registered by symbol. An entry tries its names in turn;
  * one that none fits degrades the feature it serves, said once in the
- * kernel log, and the rest still attach, unless it
+ * kernel log and in the probes file, and the rest still attach, unless it
  * is required: then its set fails to attach, and loading fails.
  *
  * Hits are counted per CPU in the common handlers that run the entry's:
@@ -14,9 +14,11 @@
  * tracepoint_hit(), that only counts.
  */
 
+#include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/kprobes.h>
 #include <linux/percpu.h>
+#include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 
@@ -26,7 +28,7 @@
 #include "probes.h"
 #include "timewait.h"
 
-/* Every set, in the order they are attached. */
+/* Every set, in the order they are attached: what the probes file lists. */
 static struct tcpscope_probe_set *const sets[] = {
 	&tcpscope_hooks_probes,
 	&tcpscope_timewait_probes,
@@ -267,4 +269,66 @@ u64 tcpscope_probes_missed(void)
 			if (sets[s]->probes[i].kind != TCPSCOPE_TRACEPOINT)
 				n += missed(&sets[s]->probes[i]);
 	return n;
+}
+
+static u64 hits(const struct tcpscope_probe *p)
+{
+	u64 n = 0;
+	int cpu;
+
+	if (!p->id)
+		return 0;
+	for_each_possible_cpu(cpu)
+		n += per_cpu(probe_hits[p->id], cpu);
+	return n;
+}
+
+static const char *const state_names[] = {
+	[TCPSCOPE_PROBE_OFF]		= "off",
+	[TCPSCOPE_PROBE_ATTACHED]	= "attached",
+	[TCPSCOPE_PROBE_FAILED]		= "failed",
+	[TCPSCOPE_PROBE_SPARE]		= "spare",
+};
+
+/* KIND SYMBOL FEATURE STATE hits N missed N [required] [error E] [lost: ...] */
+static void show_probe(struct seq_file *m, const struct tcpscope_probe *p)
+{
+	int state = READ_ONCE(p->state);
+	int i;
+
+	seq_printf(m, "%s ", kind_names[p->kind]);
+	if (state == TCPSCOPE_PROBE_ATTACHED)
+		seq_puts(m, p->name);
+	else		/* each name tried, or to be */
+		for (i = 0; i < TCPSCOPE_PROBE_NAMES && p->names[i]; i++)
+			seq_printf(m, "%s%s", i ? "|" : "", p->names[i]);
+	seq_printf(m, " %s %s hits %llu missed ", p->feature,
+		   state_names[state], hits(p));
+	if (p->kind == TCPSCOPE_TRACEPOINT)
+		seq_putc(m, '-');
+	else
+		seq_printf(m, "%llu", missed(p));
+	if (p->required)
+		seq_puts(m, " required");
+	if (state == TCPSCOPE_PROBE_FAILED)
+		seq_printf(m, " error %pe", ERR_PTR(p->err));
+	if (state == TCPSCOPE_PROBE_FAILED || state == TCPSCOPE_PROBE_OFF)
+		seq_printf(m, " lost: %s", p->lost);
+	seq_putc(m, '\n');
+}
+
+static int probes_show(struct seq_file *m, void *v)
+{
+	unsigned int s, i;
+
+	for (s = 0; s < ARRAY_SIZE(sets); s++)
+		for (i = 0; i < sets[s]->n; i++)
+			show_probe(m, &sets[s]->probes[i]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(probes);
+
+void tcpscope_probes_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("probes", 0400, dir, NULL, &probes_fops);
 }
