@@ -26,7 +26,8 @@
  *    A Fast Open child joins the accept queue at the SYN, through
  *    inet_csk_reqsk_queue_add(), and so does a child that a closing
  *    SO_REUSEPORT listener hands on;
- *  - accept: inet_accept() took a child, seen at __inet_accept();
+ *  - accept: inet_accept() took a child, seen at __inet_accept(), or
+ *    where there is none as inet_accept() returns;
  *  - drop: a request left the SYN queue without a child: its SYN-ACK
  *    retries ran out (the request freed inside reqsk_timer_handler(),
  *    flagged timeout), or inet_csk_reqsk_queue_drop() took it out (an
@@ -768,6 +769,38 @@ static int accept_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+struct accept_data {
+	const struct sock *sk;
+	const struct socket *newsock;
+};
+
+/*
+ * inet_accept(sock, newsock, ...), in place of __inet_accept() where there
+ * is none (5.10): it grafts the child it took from the accept queue onto
+ * newsock, and returns 0.
+ */
+static int inet_accept_entry(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct accept_data *d = (struct accept_data *)ri->data;
+	const struct socket *sock = karg(regs, 0);
+
+	d->sk = sock->sk;
+	d->newsock = karg(regs, 1);
+	return !is_tcp_listener(d->sk);
+}
+
+static int inet_accept_return(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	struct accept_data *d = (struct accept_data *)ri->data;
+
+	if (!regs_return_value(regs))
+		emit_child(d->sk, READ_ONCE(d->newsock->sk),
+			   TCPSCOPE_LISTEN_ACCEPT);
+	return 0;
+}
+
 /*
  * inet_csk_listen_stop(sk): a listener that has just stored TCP_CLOSE
  * (tcp_close(), tcp_disconnect()) drops its queues. Its entries are
@@ -796,6 +829,9 @@ TCPSCOPE_KRETPROBE_IRQOFF(reqsk_drop_return)
 TCPSCOPE_KRETPROBE_IRQOFF(queue_add_entry)
 TCPSCOPE_KRETPROBE_IRQOFF(queue_add_return)
 
+TCPSCOPE_KRETPROBE_IRQOFF(inet_accept_entry)
+TCPSCOPE_KRETPROBE_IRQOFF(inet_accept_return)
+
 enum { LP_LISTEN_STOP };
 
 static struct tcpscope_probe listen_probes[] = {
@@ -818,6 +854,10 @@ static struct tcpscope_probe listen_probes[] = {
 			child_process_pre_irqoff, "tcp_child_process"),
 	TCPSCOPE_KPROBE("accept", "no accept events",
 			accept_pre_irqoff, "__inet_accept"),
+	TCPSCOPE_KRETPROBE_ELSE("accept", "no accept events",
+				inet_accept_entry_irqoff,
+				inet_accept_return_irqoff,
+				sizeof(struct accept_data), "inet_accept"),
 	TCPSCOPE_KRETPROBE("listen", "no drop events (RST, bad ACK)",
 			   drop_entry_irqoff, reqsk_drop_return_irqoff,
 			   sizeof(struct req_data), "inet_csk_reqsk_queue_drop"),
