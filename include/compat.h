@@ -11,6 +11,7 @@
 #ifndef _TCPSCOPE_COMPAT_H
 #define _TCPSCOPE_COMPAT_H
 
+#include <linux/kprobes.h>
 #include <linux/timer.h>
 #include <net/inet6_hashtables.h>
 #include <net/inet_connection_sock.h>
@@ -20,6 +21,17 @@
 #include <net/tcp_states.h>
 
 #include "tcpscope_conftest.h"
+
+/* 5.11 hid a kretprobe instance's kretprobe behind get_kretprobe(). */
+static inline struct kretprobe *
+compat_get_kretprobe(struct kretprobe_instance *ri)
+{
+#ifdef TCPSCOPE_HAVE_GET_KRETPROBE
+	return get_kretprobe(ri);
+#else
+	return ri->rp;
+#endif
+}
 
 /* 6.2 renamed del_timer_sync() to timer_delete_sync(). */
 static inline int compat_timer_delete_sync(struct timer_list *timer)

@@ -22,6 +22,7 @@
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 
+#include "compat.h"
 #include "hooks.h"
 #include "listeners.h"
 #include "packets.h"
@@ -57,7 +58,7 @@ static int kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 
 static int kretprobe_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct kretprobe *rp = get_kretprobe(ri);
+	struct kretprobe *rp = compat_get_kretprobe(ri);
 	struct tcpscope_probe *p = container_of(rp, struct tcpscope_probe, rp);
 
 	hit(p);
