@@ -10,6 +10,8 @@ TCPSCOPE_CACHE=${TCPSCOPE_CACHE:-/var/cache/tcpscope}
 # CHROOT is shared by the lines of a suite; SUITES (comma-separated) are
 # its apt sources; the newest kernel of FLAVOUR in KSUITE is the line's.
 TOOLCHAIN_LINES='5.10 bullseye bullseye bullseye amd64
+6.1-rt bookworm bookworm,bookworm-backports bookworm rt-amd64
+6.12-rt bookworm bookworm,bookworm-backports bookworm-backports rt-amd64
 trixie trixie trixie,trixie-backports trixie amd64
 trixie-rt trixie trixie,trixie-backports trixie rt-amd64
 trixie-cloud trixie trixie,trixie-backports trixie cloud-amd64
