@@ -30,6 +30,7 @@ enum tcpscope_probe_state {
 	TCPSCOPE_PROBE_ATTACHED,
 	TCPSCOPE_PROBE_FAILED,		/* no name could be attached */
 	TCPSCOPE_PROBE_SPARE,		/* the entry before it serves */
+	TCPSCOPE_PROBE_REPLACED,	/* not there: the entry after it serves */
 };
 
 /* Names a target has had: the first that attaches is used. */

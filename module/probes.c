@@ -205,6 +205,8 @@ int tcpscope_probes_attach(struct tcpscope_probe_set *set)
 		if (next && !attach_one(next))
 			report(next, NULL);
 		report(p, next);
+		if (next && next->state == TCPSCOPE_PROBE_ATTACHED)
+			WRITE_ONCE(p->state, TCPSCOPE_PROBE_REPLACED);
 		if (p->required) {
 			tcpscope_probes_detach(set);
 			return p->err;
@@ -289,6 +291,7 @@ static const char *const state_names[] = {
 	[TCPSCOPE_PROBE_ATTACHED]	= "attached",
 	[TCPSCOPE_PROBE_FAILED]		= "failed",
 	[TCPSCOPE_PROBE_SPARE]		= "spare",
+	[TCPSCOPE_PROBE_REPLACED]	= "replaced",
 };
 
 /* KIND SYMBOL FEATURE STATE hits N missed N [required] [error E] [lost: ...] */
@@ -311,7 +314,7 @@ static void show_probe(struct seq_file *m, const struct tcpscope_probe *p)
 		seq_printf(m, "%llu", missed(p));
 	if (p->required)
 		seq_puts(m, " required");
-	if (state == TCPSCOPE_PROBE_FAILED)
+	if (state == TCPSCOPE_PROBE_FAILED || state == TCPSCOPE_PROBE_REPLACED)
 		seq_printf(m, " error %pe", ERR_PTR(p->err));
 	if (state == TCPSCOPE_PROBE_FAILED || state == TCPSCOPE_PROBE_OFF)
 		seq_printf(m, " lost: %s", p->lost);
