@@ -123,4 +123,6 @@ static inline bool tcpscope_probe_attached(const struct tcpscope_probe *p)
 	return READ_ONCE(p->state) == TCPSCOPE_PROBE_ATTACHED;
 }
 
+void tcpscope_probe_hit(void *data);
+
 #endif /* _TCPSCOPE_PROBES_H */

@@ -183,6 +183,7 @@ static void emit_reset(const struct sock *sk, bool received,
 
 static void probe_send_reset(COMPAT_SEND_RESET_PARAMS)
 {
+	tcpscope_probe_hit(data);
 	/* No socket: an answer to a segment for a closed port. */
 	if (sk && sk_fullsock(sk) && sock_is_tcp(sk))
 		emit_reset(sk, false, COMPAT_SEND_RESET_REASON);
@@ -190,6 +191,7 @@ static void probe_send_reset(COMPAT_SEND_RESET_PARAMS)
 
 static void probe_receive_reset(void *data, struct sock *sk)
 {
+	tcpscope_probe_hit(data);
 	if (sock_is_tcp(sk))
 		emit_reset(sk, true, NULL);
 }
@@ -221,6 +223,7 @@ static void probe_set_state(void *data, const struct sock *sk,
 {
 	bool connect_hooked = hooked(HP_CONNECT), child_hooked = hooked(HP_CHILD);
 
+	tcpscope_probe_hit(data);
 	if (!sock_is_tcp(sk))
 		return;
 	/* A child's first transition is LISTEN -> SYN_RECV: not a listener's. */

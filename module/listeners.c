@@ -572,6 +572,7 @@ static void retransmit_synack(void *data, const struct sock *sk,
 	u64 first = tcp_rsk(req)->snt_synack, now = tcp_clock_us();
 	struct peer peer;
 
+	tcpscope_probe_hit(data);
 	if (!is_tcp_listener(sk))
 		return;
 	/* num_retrans counts the retransmissions sent so far. */

@@ -65,17 +65,14 @@ static int kretprobe_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return p->entry ? p->entry(ri, regs) : 0;
 }
 
-/*
- * Registered beside the entry's probe, with the entry as its data. A
- * tracepoint calls it with its arguments too, which it ignores; with
- * Clang's CFI (CONFIG_CFI_CLANG, CONFIG_CFI from 6.18) that indirect call
- * would not pass the type check, so there it is not registered and the
- * hits stay 0.
+/**
+ * tcpscope_probe_hit() - count a call of a tracepoint's handler
+ * @data: the data the handler was registered with, its table entry
+ *
+ * A tracepoint handler's arguments are the tracepoint's own, so no common
+ * wrapper can count it as kprobe_pre() does: each calls this first.
  */
-#define COUNT_TRACEPOINTS \
-	(!IS_ENABLED(CONFIG_CFI_CLANG) && !IS_ENABLED(CONFIG_CFI))
-
-static void tracepoint_hit(void *data)
+void tcpscope_probe_hit(void *data)
 {
 	hit(data);
 }
@@ -101,13 +98,10 @@ static int attach_tracepoint(struct tcpscope_probe *p, const char *name)
 	for_each_kernel_tracepoint(tp_match, &l);
 	if (!l.tp)
 		return -ENOENT;
-	ret = tracepoint_probe_register(l.tp, p->tp_probe, NULL);
+	ret = tracepoint_probe_register(l.tp, p->tp_probe, p);
 	if (ret)
 		return ret;
 	p->tp = l.tp;
-	if (COUNT_TRACEPOINTS &&
-	    tracepoint_probe_register(l.tp, tracepoint_hit, p))
-		p->id = 0;	/* it still works, uncounted */
 	return 0;
 }
 
@@ -217,9 +211,7 @@ int tcpscope_probes_attach(struct tcpscope_probe_set *set)
 
 static void detach_tracepoint(struct tcpscope_probe *p)
 {
-	if (COUNT_TRACEPOINTS && p->id)
-		tracepoint_probe_unregister(p->tp, tracepoint_hit, p);
-	tracepoint_probe_unregister(p->tp, p->tp_probe, NULL);
+	tracepoint_probe_unregister(p->tp, p->tp_probe, p);
 }
 
 /**
