@@ -10,8 +10,8 @@
  * is required: then its set fails to attach, and loading fails.
  *
  * Hits are counted per CPU in the common handlers that run the entry's:
- * kprobe_pre() and kretprobe_entry(); a tracepoint has a second probe,
- * tracepoint_hit(), that only counts.
+ * kprobe_pre() and kretprobe_entry(); a tracepoint's handler, registered
+ * with its entry as its data, calls tcpscope_probe_hit() itself.
  */
 
 #include <linux/debugfs.h>
