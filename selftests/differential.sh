@@ -132,16 +132,37 @@ probe_setup() {
 	*) old_kb=${old_kb%% *} ;;
 	esac
 	# One left by a run that was killed (its cleanup did not run).
-	[ -d "$TRACEFS/events/$PROBE" ] &&
-		{ echo 0 > "$TRACEFS/events/$PROBE/enable"; echo "-:$PROBE" >> "$TRACEFS/dynamic_events"; }
-	echo "e:$PROBE sock.inet_sock_set_state sk=\$skaddr:x64 o=\$oldstate:s32" \
-		"n=\$newstate:s32 sp=\$sport:u16 dp=\$dport:u16 fam=\$family:u16" \
-		"pr=\$protocol:u16" >> "$TRACEFS/dynamic_events" || return 1
-	PROBEDIR=$TRACEFS/events/$PROBE
-	CLEANUP_CMDS+=("echo 0 > $PROBEDIR/enable"
-		"echo -:$PROBE >> $TRACEFS/dynamic_events"
+	probes_remove
+	if grep -q '^[[:space:]]*e\[:' "$TRACEFS/README"; then
+		echo "e:$PROBE sock.inet_sock_set_state sk=\$skaddr:x64 o=\$oldstate:s32" \
+			"n=\$newstate:s32 sp=\$sport:u16 dp=\$dport:u16 fam=\$family:u16" \
+			"pr=\$protocol:u16" >> "$TRACEFS/dynamic_events" || return 1
+	else
+		# No eprobes (before 5.15), and the event's own probe function
+		# is notrace: kprobes on the two functions that fire the event,
+		# inet_sk_state_store(sk, new) and inet_sk_set_state(sk, new),
+		# just before it. Their twins carry the new state only.
+		echo "p:${PROBE} inet_sk_state_store sk=%di:x64 n=%si:s32" \
+			>> "$TRACEFS/dynamic_events" || return 1
+		echo "p:${PROBE}_set inet_sk_set_state sk=%di:x64 n=%si:s32" \
+			>> "$TRACEFS/dynamic_events" || return 1
+		PROBE_NOTE="no eprobes here: skaddr from kprobes on inet_sk_state_store and inet_sk_set_state"
+	fi
+	PROBEDIR=$TRACEFS/events/${PROBE%/*}
+	CLEANUP_CMDS+=(probes_remove
 		"echo ${old_kb:-1408} > $TRACEFS/buffer_size_kb")
 	echo "$kb" > "$TRACEFS/buffer_size_kb"
+}
+
+# probes_remove: probe_setup's probes, if there are any.
+probes_remove() {
+	local e
+
+	for e in "$PROBE" "${PROBE}_set"; do
+		[ -d "$TRACEFS/events/$e" ] || continue
+		echo 0 > "$TRACEFS/events/$e/enable"
+		echo "-:$e" >> "$TRACEFS/dynamic_events"
+	done
 }
 
 # trace_overruns: events the trace buffer lost (overrun or dropped).
@@ -209,11 +230,12 @@ NSI_SRV=$(ns_inode "$NS_SRV")
 ns_sysctls || fail_all "cannot set the namespaces' sysctls"
 delayed_link || fail_all "cannot set up the delayed link (netem)"
 drop_rules || fail_all "cannot add the nft rules"
-probe_setup || fail_all "cannot add the eprobe $PROBE"
+probe_setup || fail_all "cannot add the probe $PROBE"
 
 ktap_print_header
 ktap_set_plan 12
 ktap_print_msg "seed $SEED, $CYCLES life cycles (replay: TCPSCOPE_DIFF_SEED=$SEED TCPSCOPE_DIFF_CYCLES=$CYCLES)"
+[ -z "${PROBE_NOTE:-}" ] || ktap_print_msg "$PROBE_NOTE"
 
 tcpscope_load || fail_all "insmod $TCPSCOPE_KO failed"
 events_reader_start "$EV"

@@ -767,7 +767,7 @@ def parse_events(path):
     return socks, lost
 
 
-TRACE_RE = re.compile(r'\[(\d+)\] .*? [\d.]+: (inet_sock_set_state|skaddr): (.*)$')
+TRACE_RE = re.compile(r'\[(\d+)\] .*? [\d.]+: (inet_sock_set_state|skaddr)(?:_set)?: (.*)$')
 
 
 def trace_lines(path):
@@ -784,13 +784,22 @@ def trace_lines(path):
 
 
 def event_key(ev, f):
-    """What the event and its eprobe twin both carry."""
+    """What the event and its twin both carry. A kprobe twin (kernels
+    without eprobes, differential.sh) carries the new state only."""
     if ev == 'inet_sock_set_state':
         fam = {'AF_INET': 2, 'AF_INET6': 10}.get(f.get('family'), -1)
         return (fam, int(f['sport']), int(f['dport']),
                 ST[f['oldstate'][4:]], ST[f['newstate'][4:]])
+    if 'fam' not in f:
+        return (int(f['n']),)
     return (int(f['fam']), int(f['sp']), int(f['dp']), int(f['o']),
             int(f['n']))
+
+
+def keys_match(a, b):
+    """Two keys match on what both carry (the states are last)."""
+    n = min(len(a), len(b))
+    return a[len(a) - n:] == b[len(b) - n:]
 
 
 def join_trace(path):
@@ -806,12 +815,13 @@ def join_trace(path):
     pend = collections.defaultdict(list)    # cpu -> [(name, key, f, n)]
     joined, n = [], 0
     for cpu, ev, f in trace_lines(path):
-        if ev == 'skaddr' and f.get('pr') != '6':
+        if ev == 'skaddr' and f.get('pr', '6') != '6':
             continue
         if ev != 'skaddr' and f.get('protocol') != 'IPPROTO_TCP':
             continue
         key, n = event_key(ev, f), n + 1
-        other = [p for p in pend[cpu] if p[0] != ev and p[1] == key]
+        other = [p for p in pend[cpu]
+                 if p[0] != ev and keys_match(p[1], key)]
         if not other:
             pend[cpu].append((ev, key, f, n))
             continue
