@@ -12,6 +12,7 @@
 #define _TCPSCOPE_PROBES_H
 
 #include <linux/compiler.h>
+#include <linux/irqflags.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/types.h>
@@ -111,6 +112,39 @@ struct tcpscope_probe_set {
 	{ .kind = TCPSCOPE_KRETPROBE, .feature = feat, .lost = what,	\
 	  .entry = fn_entry, .ret = fn_ret, .data_size = size,		\
 	  .fallback = true, .names = { __VA_ARGS__ } }
+
+/*
+ * A kprobe or kretprobe handler runs with the CPU's current_kprobe set,
+ * and in task context with interrupts on: a kprobe that an interrupt's
+ * softirq hits meanwhile is missed (counted, not run). A handler that can
+ * run in task context is therefore registered as its _irqoff twin, made
+ * by these, which keeps interrupts off while it runs; only the few
+ * instructions of the kprobe code around it stay open.
+ */
+#define TCPSCOPE_KPROBE_IRQOFF(fn)					\
+static int fn##_irqoff(struct kprobe *p, struct pt_regs *regs)		\
+{									\
+	unsigned long flags;						\
+	int ret;							\
+									\
+	local_irq_save(flags);						\
+	ret = fn(p, regs);						\
+	local_irq_restore(flags);					\
+	return ret;							\
+}
+
+#define TCPSCOPE_KRETPROBE_IRQOFF(fn)					\
+static int fn##_irqoff(struct kretprobe_instance *ri,			\
+		       struct pt_regs *regs)				\
+{									\
+	unsigned long flags;						\
+	int ret;							\
+									\
+	local_irq_save(flags);						\
+	ret = fn(ri, regs);						\
+	local_irq_restore(flags);					\
+	return ret;							\
+}
 
 int tcpscope_probes_attach(struct tcpscope_probe_set *set);
 void tcpscope_probes_detach(struct tcpscope_probe_set *set);

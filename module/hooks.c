@@ -18,27 +18,25 @@
  * Nothing else can happen to either socket in between, so the stream keeps
  * the tracepoint's order. Each hook that is missing degrades to printing
  * what the tracepoint saw, with a warning at load.
+ *
+ * Also the RSTs sent and received, from the tcp:tcp_send_reset and
+ * tcp:tcp_receive_reset tracepoints. The hooks decide what happened;
+ * module/state.c makes the records.
  */
 
 #include <linux/kprobes.h>
 #include <linux/ptrace.h>
-#include <linux/sock_diag.h>
-#include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_sock.h>
-#include <net/inet_timewait_sock.h>
-#include <net/ipv6.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
 #include "compat.h"
-#include "conns.h"
 #include "hooks.h"
 #include "listeners.h"
-#include "pernet.h"
 #include "probes.h"
-#include "ring.h"
+#include "state.h"
 #include "timewait.h"
 
 struct hook_data {
@@ -51,149 +49,19 @@ static bool sock_is_tcp(const struct sock *sk)
 	       (sk->sk_family == AF_INET || sk->sk_family == AF_INET6);
 }
 
-/*
- * The socket cookie: unique per socket, the id `ss -e` shows as sk:. Also
- * valid for request and timewait sockets (the cookie is in sock_common).
- */
-u64 tcpscope_sock_id(const struct sock *sk)
-{
-	u32 cookie[2];
-
-	sock_diag_save_cookie((struct sock *)sk, cookie);
-	return (u64)cookie[1] << 32 | cookie[0];
-}
-
-static void fill_addrs6(const struct sock *sk, struct tcpscope_state_rec *r)
-{
-#if IS_ENABLED(CONFIG_IPV6)
-	const struct inet_sock *inet = inet_sk(sk);
-
-	/*
-	 * A v4 child of a v6 listener gets its v4-mapped v6 addresses only
-	 * after it is announced: map them from the v4 fields.
-	 */
-	if (ipv6_addr_any(&sk->sk_v6_daddr) && inet->inet_daddr) {
-		ipv6_addr_set_v4mapped(inet->inet_saddr,
-				       (struct in6_addr *)r->saddr);
-		ipv6_addr_set_v4mapped(inet->inet_daddr,
-				       (struct in6_addr *)r->daddr);
-		return;
-	}
-	memcpy(r->saddr, &sk->sk_v6_rcv_saddr, sizeof(struct in6_addr));
-	memcpy(r->daddr, &sk->sk_v6_daddr, sizeof(struct in6_addr));
-#endif
-}
-
-/* The same fields the tracepoint reports, read from the socket now. */
-static void fill_tuple(const struct sock *sk, struct tcpscope_state_rec *r)
-{
-	const struct inet_sock *inet = inet_sk(sk);
-
-	r->family = sk->sk_family;
-	r->sport = inet->inet_sport;
-	r->dport = inet->inet_dport;
-	if (sk->sk_family == AF_INET6) {
-		fill_addrs6(sk, r);
-		return;
-	}
-	memcpy(r->saddr, &inet->inet_saddr, sizeof(inet->inet_saddr));
-	memcpy(r->daddr, &inet->inet_daddr, sizeof(inet->inet_daddr));
-}
-
-/* The common header of a record about @sk (full, request or timewait). */
-static void fill_hdr(struct tcpscope_hdr *h, u16 kind, u16 size,
-		     const struct sock *sk)
-{
-	h->kind = kind;
-	h->size = size;
-	h->conn_id = tcpscope_sock_id(sk);
-	h->netns = sock_net(sk)->ns.inum;
-}
-
-static void emit_state(const struct sock *sk, int oldstate, int newstate)
-{
-	struct tcpscope_state_rec r;
-
-	memset(&r, 0, sizeof(r));
-	fill_hdr(&r.hdr, TCPSCOPE_KIND_STATE, sizeof(r), sk);
-	r.oldstate = oldstate;
-	r.newstate = newstate;
-	fill_tuple(sk, &r);
-	tcpscope_ring_write(&r.hdr);
-	tcpscope_pernet_count(sock_net(sk), oldstate, newstate);
-	tcpscope_conns_state(&r, sk);
-}
-
-/**
- * tcpscope_hooks_emit_tw() - record a transition of a timewait socket
- * @tw: the timewait socket; it has the full socket's cookie
- * @oldstate: TCP state before
- * @newstate: TCP state after
- */
-void tcpscope_hooks_emit_tw(const struct inet_timewait_sock *tw,
-			    int oldstate, int newstate)
-{
-	struct tcpscope_state_rec r;
-
-	memset(&r, 0, sizeof(r));
-	fill_hdr(&r.hdr, TCPSCOPE_KIND_STATE, sizeof(r), (const struct sock *)tw);
-	r.oldstate = oldstate;
-	r.newstate = newstate;
-	r.family = tw->tw_family;
-	r.sport = tw->tw_sport;
-	r.dport = tw->tw_dport;
-#if IS_ENABLED(CONFIG_IPV6)
-	if (tw->tw_family == AF_INET6) {
-		memcpy(r.saddr, &tw->tw_v6_rcv_saddr, sizeof(struct in6_addr));
-		memcpy(r.daddr, &tw->tw_v6_daddr, sizeof(struct in6_addr));
-	}
-#endif
-	if (tw->tw_family == AF_INET) {
-		memcpy(r.saddr, &tw->tw_rcv_saddr, sizeof(tw->tw_rcv_saddr));
-		memcpy(r.daddr, &tw->tw_daddr, sizeof(tw->tw_daddr));
-	}
-	tcpscope_ring_write(&r.hdr);
-	tcpscope_pernet_count(twsk_net(tw), oldstate, newstate);
-	tcpscope_conns_state(&r, NULL);
-}
-
-/* An RST @sk sent (@received false) or received; @reason may be NULL. */
-static void emit_reset(const struct sock *sk, bool received,
-		       const char *reason)
-{
-	struct tcpscope_reset_rec r;
-	struct tcpscope_state_rec t;
-
-	/* fill_tuple() writes 4 of the 16 address bytes of an IPv4 socket. */
-	memset(&t, 0, sizeof(t));
-	memset(&r, 0, sizeof(r));
-	fill_hdr(&r.hdr, TCPSCOPE_KIND_RESET, sizeof(r), sk);
-	r.received = received;
-	r.state = sk->sk_state;
-	fill_tuple(sk, &t);
-	r.family = t.family;
-	r.sport = t.sport;
-	r.dport = t.dport;
-	memcpy(r.saddr, t.saddr, sizeof(r.saddr));
-	memcpy(r.daddr, t.daddr, sizeof(r.daddr));
-	if (reason)
-		strscpy(r.reason, reason, sizeof(r.reason));
-	tcpscope_ring_write(&r.hdr);
-}
-
 static void probe_send_reset(COMPAT_SEND_RESET_PARAMS)
 {
 	tcpscope_probe_hit(data);
 	/* No socket: an answer to a segment for a closed port. */
 	if (sk && sk_fullsock(sk) && sock_is_tcp(sk))
-		emit_reset(sk, false, COMPAT_SEND_RESET_REASON);
+		tcpscope_state_emit_reset(sk, false, COMPAT_SEND_RESET_REASON);
 }
 
 static void probe_receive_reset(void *data, struct sock *sk)
 {
 	tcpscope_probe_hit(data);
 	if (sock_is_tcp(sk))
-		emit_reset(sk, true, NULL);
+		tcpscope_state_emit_reset(sk, true, NULL);
 }
 
 enum { HP_CONNECT, HP_CHILD };
@@ -234,7 +102,7 @@ static void probe_set_state(void *data, const struct sock *sk,
 		/* Closing because a timewait socket took over? */
 		switch (tcpscope_timewait_handoff(sk, oldstate)) {
 		case TCP_TIME_WAIT:
-			emit_state(sk, oldstate, TCP_TIME_WAIT);
+			tcpscope_state_emit(sk, oldstate, TCP_TIME_WAIT);
 			return;
 		case TCP_FIN_WAIT2:
 			return;		/* still in FIN_WAIT2, as a timewait socket */
@@ -247,8 +115,8 @@ static void probe_set_state(void *data, const struct sock *sk,
 		return;		/* announced by child_pre() */
 	if (child_hooked && oldstate == TCP_SYN_RECV && newstate == TCP_CLOSE &&
 	    child_never_hashed(sk))
-		emit_state(sk, TCP_LISTEN, TCP_SYN_RECV);
-	emit_state(sk, oldstate, newstate);
+		tcpscope_state_emit(sk, TCP_LISTEN, TCP_SYN_RECV);
+	tcpscope_state_emit(sk, oldstate, newstate);
 }
 
 /* __inet_hash_connect(death_row, sk, port_offset, check_established) */
@@ -268,7 +136,7 @@ static int connect_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct hook_data *d = (struct hook_data *)ri->data;
 
-	emit_state(d->sk, TCP_CLOSE, TCP_SYN_SENT);
+	tcpscope_state_emit(d->sk, TCP_CLOSE, TCP_SYN_SENT);
 	return 0;
 }
 
@@ -283,7 +151,7 @@ static int child_pre(struct kprobe *p, struct pt_regs *regs)
 	struct sock *child = (struct sock *)regs_get_kernel_argument(regs, 0);
 
 	if (sock_is_tcp(child) && child->sk_state == TCP_SYN_RECV)
-		emit_state(child, TCP_LISTEN, TCP_SYN_RECV);
+		tcpscope_state_emit(child, TCP_LISTEN, TCP_SYN_RECV);
 	return 0;
 }
 
@@ -315,16 +183,6 @@ struct tcpscope_probe_set tcpscope_hooks_probes = {
 	.n = ARRAY_SIZE(hooks_probes),
 };
 
-static void check_state_numbers(void)
-{
-	BUILD_BUG_ON((int)TCPSCOPE_ESTABLISHED != (int)TCP_ESTABLISHED);
-	BUILD_BUG_ON((int)TCPSCOPE_CLOSE != (int)TCP_CLOSE);
-	BUILD_BUG_ON((int)TCPSCOPE_LISTEN != (int)TCP_LISTEN);
-	BUILD_BUG_ON((int)TCPSCOPE_CLOSING != (int)TCP_CLOSING);
-	BUILD_BUG_ON((int)TCPSCOPE_NEW_SYN_RECV != (int)TCP_NEW_SYN_RECV);
-	BUILD_BUG_ON((int)TCPSCOPE_MAX_STATES < (int)TCP_MAX_STATES);
-}
-
 /*
  * The kprobes first: the tracepoint leaves to them what they announce, once
  * they are attached.
@@ -333,7 +191,6 @@ int tcpscope_hooks_attach(void)
 {
 	int ret;
 
-	check_state_numbers();
 	ret = tcpscope_probes_attach(&tcpscope_hooks_probes);
 	if (ret)
 		return ret;

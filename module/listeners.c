@@ -77,9 +77,9 @@
 
 #include "compat.h"
 #include "format.h"
-#include "hooks.h"
 #include "listeners.h"
 #include "probes.h"
+#include "record.h"
 #include "ring.h"
 
 #define LISTENERS_WAYS	4
@@ -395,10 +395,7 @@ static void fill_listener(struct tcpscope_listen_rec *r, const struct sock *sk)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 
-	r->hdr.kind = TCPSCOPE_KIND_LISTEN;
-	r->hdr.size = sizeof(*r);
-	r->hdr.conn_id = tcpscope_sock_id(sk);
-	r->hdr.netns = sock_net(sk)->ns.inum;
+	tcpscope_record_hdr(&r->hdr, TCPSCOPE_KIND_LISTEN, sizeof(*r), sk);
 	/* For the flood window; the ring stamps the record again. */
 	r->hdr.ts_ns = ktime_get_mono_fast_ns();
 	r->family = sk->sk_family;

@@ -75,10 +75,10 @@
 
 #include "compat.h"
 #include "conns.h"
-#include "hooks.h"
 #include "packets.h"
 #include "pernet.h"
 #include "probes.h"
+#include "record.h"
 #include "ring.h"
 
 static enum tcpscope_packets_mode packets_mode;

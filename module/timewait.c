@@ -41,8 +41,8 @@
 #include <net/tcp_states.h>
 
 #include "compat.h"
-#include "hooks.h"
 #include "probes.h"
+#include "state.h"
 #include "timewait.h"
 
 /*
@@ -221,7 +221,7 @@ static int schedule_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	if (cur->substate == TCP_FIN_WAIT2 &&
 	    tw->tw_substate == TCP_TIME_WAIT && tw_is_tcp(tw))
-		tcpscope_hooks_emit_tw(tw, TCP_FIN_WAIT2, TCP_TIME_WAIT);
+		tcpscope_state_emit_tw(tw, TCP_FIN_WAIT2, TCP_TIME_WAIT);
 	cur->substate = tw->tw_substate;
 	return 0;
 }
@@ -232,7 +232,7 @@ static int kill_pre(struct kprobe *p, struct pt_regs *regs)
 	const struct inet_timewait_sock *tw = tw_arg(regs, 0);
 
 	if (tw_is_tcp(tw))
-		tcpscope_hooks_emit_tw(tw, tw->tw_substate, TCP_CLOSE);
+		tcpscope_state_emit_tw(tw, tw->tw_substate, TCP_CLOSE);
 	return 0;
 }
 
