@@ -13,6 +13,5 @@ extern struct tcpscope_probe_set tcpscope_hooks_probes;
 
 int tcpscope_hooks_attach(void);
 void tcpscope_hooks_detach(void);
-u64 tcpscope_hooks_missed(void);
 
 #endif /* _TCPSCOPE_HOOKS_H */

@@ -26,7 +26,6 @@
 #include "listeners.h"
 #include "events.h"
 #include "format.h"
-#include "hooks.h"
 #include "probes.h"
 #include "ring.h"
 
@@ -167,10 +166,11 @@ static const struct file_operations events_fops = {
 	.poll		= events_poll,
 };
 
+/* missed: hook calls the kernel could not deliver (kretprobes ran out). */
 static int stats_show(struct seq_file *m, void *v)
 {
 	tcpscope_ring_show_stats(m);
-	seq_printf(m, "missed %llu\n", tcpscope_hooks_missed());
+	seq_printf(m, "missed %llu\n", tcpscope_probes_missed());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

@@ -26,7 +26,6 @@
 
 #include <linux/kprobes.h>
 #include <linux/ptrace.h>
-#include <linux/tracepoint.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_sock.h>
 #include <net/sock.h>
@@ -185,32 +184,15 @@ struct tcpscope_probe_set tcpscope_hooks_probes = {
 
 /*
  * The kprobes first: the tracepoint leaves to them what they announce, once
- * they are attached.
+ * they are attached. Return: 0, or the error of the tracepoint, required.
  */
 int tcpscope_hooks_attach(void)
 {
-	int ret;
-
-	ret = tcpscope_probes_attach(&tcpscope_hooks_probes);
-	if (ret)
-		return ret;
-	/* After the tracepoint, which claims what they note. */
-	tcpscope_timewait_attach();
-	tcpscope_listeners_attach();
-	return 0;
+	return tcpscope_probes_attach(&tcpscope_hooks_probes);
 }
 
-/* After this returns, no hook runs any more and none is running. */
+/* Its tracepoints' handlers may still run: see main.c's detach_hooks(). */
 void tcpscope_hooks_detach(void)
 {
-	tcpscope_listeners_detach();
-	tcpscope_timewait_detach();
 	tcpscope_probes_detach(&tcpscope_hooks_probes);
-	tracepoint_synchronize_unregister();
-}
-
-/* Hook calls the kernel could not deliver (kretprobe instances ran out). */
-u64 tcpscope_hooks_missed(void)
-{
-	return tcpscope_probes_missed();
 }

@@ -5,8 +5,9 @@
  * Module parameters, and the order in which the subsystems come up and go
  * down: ring (the buffer), conns (the connection table), listeners (the
  * listener table), pernet (/proc/net/tcpscope), events (debugfs), then the
- * sources of records, hooks (state transitions, and the listeners' hooks)
- * and packets (netfilter), last up and first down.
+ * sources of records, last up and first down: the hooks (state
+ * transitions and resets, then timewait, then the listeners' hooks) and
+ * packets (netfilter). This file alone knows that order.
  */
 
 #include <linux/init.h>
@@ -15,6 +16,7 @@
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/tracepoint.h>
 
 #include "conns.h"
 #include "events.h"
@@ -23,6 +25,7 @@
 #include "packets.h"
 #include "pernet.h"
 #include "ring.h"
+#include "timewait.h"
 
 #define BUFSIZE_KB_MIN	8
 #define BUFSIZE_KB_MAX	65536
@@ -167,6 +170,32 @@ MODULE_PARM_DESC(synflood_halfopen, "SYN-flood flag: half-open requests of a lis
 module_param_cb(synflood_sources, &synflood_ops, &listeners.synflood_sources, 0444);
 MODULE_PARM_DESC(synflood_sources, "SYN-flood flag: distinct source addresses within the same second, estimated (1-1048576, default 16)");
 
+/*
+ * The hooks, in order: the state hooks first, then the timewait and
+ * listener hooks, after the state tracepoint, which claims what they note.
+ * Only the state tracepoint is required.
+ */
+static int attach_hooks(void)
+{
+	int ret;
+
+	ret = tcpscope_hooks_attach();
+	if (ret)
+		return ret;
+	tcpscope_timewait_attach();
+	tcpscope_listeners_attach();
+	return 0;
+}
+
+/* After this returns, no hook runs any more and none is running. */
+static void detach_hooks(void)
+{
+	tcpscope_listeners_detach();
+	tcpscope_timewait_detach();
+	tcpscope_hooks_detach();
+	tracepoint_synchronize_unregister();
+}
+
 static int __init tcpscope_init(void)
 {
 	int ret;
@@ -194,7 +223,7 @@ static int __init tcpscope_init(void)
 	ret = tcpscope_debugfs_init();
 	if (ret)
 		goto err_unregister_pernet;
-	ret = tcpscope_hooks_attach();
+	ret = attach_hooks();
 	if (ret)
 		goto err_remove_debugfs;
 	ret = tcpscope_packets_init(packets, max_conns);
@@ -207,7 +236,7 @@ static int __init tcpscope_init(void)
 	return 0;
 
 err_detach_hooks:
-	tcpscope_hooks_detach();
+	detach_hooks();
 err_remove_debugfs:
 	tcpscope_debugfs_exit();
 err_unregister_pernet:
@@ -224,7 +253,7 @@ err_free_ring:
 static void __exit tcpscope_exit(void)
 {
 	tcpscope_packets_exit();
-	tcpscope_hooks_detach();
+	detach_hooks();
 	tcpscope_debugfs_exit();
 	tcpscope_pernet_exit();
 	tcpscope_listeners_exit();
