@@ -5,12 +5,6 @@
 #ifndef _TCPSCOPE_HOOKS_H
 #define _TCPSCOPE_HOOKS_H
 
-#include <linux/types.h>
-
-struct tcpscope_probe_set;
-
-extern struct tcpscope_probe_set tcpscope_hooks_probes;
-
 int tcpscope_hooks_attach(void);
 void tcpscope_hooks_detach(void);
 

@@ -12,9 +12,6 @@ struct dentry;
 struct net;
 struct seq_file;
 struct sock;
-struct tcpscope_probe_set;
-
-extern struct tcpscope_probe_set tcpscope_listeners_probes;
 
 /**
  * struct tcpscope_listeners_params - the module parameters it takes

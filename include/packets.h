@@ -5,10 +5,6 @@
 #ifndef _TCPSCOPE_PACKETS_H
 #define _TCPSCOPE_PACKETS_H
 
-struct tcpscope_probe_set;
-
-extern struct tcpscope_probe_set tcpscope_packets_probes;
-
 /* What the `packets` module parameter selects. */
 enum tcpscope_packets_mode {
 	TCPSCOPE_PACKETS_OFF,

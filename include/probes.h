@@ -4,9 +4,11 @@
  * the one implementation that attaches, counts, lists and detaches them.
  *
  * Each subsystem describes its probes as an array of entries beside its
- * handlers, and exports it as a struct tcpscope_probe_set; it attaches
- * and detaches the set when its order requires. The probes file lists
- * every set's entries, in the order they are attached.
+ * handlers, and exports it as a struct tcpscope_probe_set, declared at the
+ * end of this file; main.c has the sets attached and detached in the order
+ * they require. The probes file lists every set's entries, in the order
+ * they are attached. The subsystems use this file, and it uses none of
+ * theirs.
  */
 #ifndef _TCPSCOPE_PROBES_H
 #define _TCPSCOPE_PROBES_H
@@ -158,5 +160,11 @@ static inline bool tcpscope_probe_attached(const struct tcpscope_probe *p)
 }
 
 void tcpscope_probe_hit(void *data);
+
+/* Every set, each defined in the file of the same name, beside its handlers. */
+extern struct tcpscope_probe_set tcpscope_hooks_probes;
+extern struct tcpscope_probe_set tcpscope_timewait_probes;
+extern struct tcpscope_probe_set tcpscope_listeners_probes;
+extern struct tcpscope_probe_set tcpscope_packets_probes;
 
 #endif /* _TCPSCOPE_PROBES_H */

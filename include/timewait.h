@@ -9,9 +9,6 @@
 #include <linux/types.h>
 
 struct sock;
-struct tcpscope_probe_set;
-
-extern struct tcpscope_probe_set tcpscope_timewait_probes;
 
 void tcpscope_timewait_attach(void);
 void tcpscope_timewait_detach(void);

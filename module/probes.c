@@ -23,11 +23,7 @@
 #include <linux/tracepoint.h>
 
 #include "compat.h"
-#include "hooks.h"
-#include "listeners.h"
-#include "packets.h"
 #include "probes.h"
-#include "timewait.h"
 
 /* Every set, in the order they are attached: what the probes file lists. */
 static struct tcpscope_probe_set *const sets[] = {
