@@ -164,7 +164,7 @@ void tcpscope_probe_hit(void *data);
 /* Every set, each defined in the file of the same name, beside its handlers. */
 extern struct tcpscope_probe_set tcpscope_hooks_probes;
 extern struct tcpscope_probe_set tcpscope_timewait_probes;
-extern struct tcpscope_probe_set tcpscope_listeners_probes;
+extern struct tcpscope_probe_set tcpscope_listen_probes;
 extern struct tcpscope_probe_set tcpscope_packets_probes;
 
 #endif /* _TCPSCOPE_PROBES_H */

@@ -33,7 +33,7 @@
 
 #include "compat.h"
 #include "hooks.h"
-#include "listeners.h"
+#include "listen.h"
 #include "probes.h"
 #include "state.h"
 #include "timewait.h"
@@ -96,7 +96,7 @@ static void probe_set_state(void *data, const struct sock *sk,
 	/* A child's first transition is LISTEN -> SYN_RECV: not a listener's. */
 	if (newstate == TCP_LISTEN ||
 	    (oldstate == TCP_LISTEN && newstate == TCP_CLOSE))
-		tcpscope_listeners_state(sk, oldstate, newstate);
+		tcpscope_listen_state(sk, oldstate, newstate);
 	if (newstate == TCP_CLOSE) {
 		/* Closing because a timewait socket took over? */
 		switch (tcpscope_timewait_handoff(sk, oldstate)) {

@@ -21,6 +21,7 @@
 #include "conns.h"
 #include "events.h"
 #include "hooks.h"
+#include "listen.h"
 #include "listeners.h"
 #include "packets.h"
 #include "pernet.h"
@@ -41,8 +42,8 @@ static unsigned int overwrite;
 static unsigned int wakeup_ms = 10;
 static unsigned int packets = TCPSCOPE_PACKETS_CONTROL;
 static unsigned int max_conns = 4096;
+static unsigned int listen_events = 1;
 static struct tcpscope_listeners_params listeners = {
-	.events			= 1,
 	.max_listeners		= 256,
 	.synflood_halfopen	= 64,
 	.synflood_sources	= 16,
@@ -161,7 +162,7 @@ module_param_cb(packets, &packets_ops, &packets, 0444);
 MODULE_PARM_DESC(packets, "TCP segments to record: control (SYN, FIN, RST, the ACK completing a handshake, the ACK of a FIN; default), all, off");
 module_param_cb(max_conns, &max_conns_ops, &max_conns, 0444);
 MODULE_PARM_DESC(max_conns, "Connections the table keeps, rounded up to a multiple of 8; a full table evicts the least recently updated, closed ones first (0-1048576, default 4096; 0: no table)");
-module_param_cb(listen, &zero_one_ops, &listeners.events, 0444);
+module_param_cb(listen, &zero_one_ops, &listen_events, 0444);
 MODULE_PARM_DESC(listen, "Record listen events: a listener's SYN and accept queues at each step of a passive open, its overflows and SYN-ACK retransmissions (0 or 1, default 1)");
 module_param_cb(max_listeners, &max_listeners_ops, &listeners.max_listeners, 0444);
 MODULE_PARM_DESC(max_listeners, "Listening sockets the listener table of each CPU keeps, rounded up to a multiple of 4; a full table evicts the least recently used, closed ones first (0-65536, default 256; 0: no table, no SYN-flood flag)");
@@ -183,14 +184,14 @@ static int attach_hooks(void)
 	if (ret)
 		return ret;
 	tcpscope_timewait_attach();
-	tcpscope_listeners_attach();
+	tcpscope_listen_attach(listen_events);
 	return 0;
 }
 
 /* After this returns, no hook runs any more and none is running. */
 static void detach_hooks(void)
 {
-	tcpscope_listeners_detach();
+	tcpscope_listen_detach();
 	tcpscope_timewait_detach();
 	tcpscope_hooks_detach();
 	tracepoint_synchronize_unregister();
@@ -231,7 +232,7 @@ static int __init tcpscope_init(void)
 		goto err_detach_hooks;
 	pr_info("loaded: bufsize_kb=%u overwrite=%u wakeup_ms=%u packets=%s max_conns=%u listen=%u max_listeners=%u synflood_halfopen=%u synflood_sources=%u\n",
 		bufsize_kb, overwrite, wakeup_ms, packets_names[packets],
-		max_conns, listeners.events, listeners.max_listeners,
+		max_conns, listen_events, listeners.max_listeners,
 		listeners.synflood_halfopen, listeners.synflood_sources);
 	return 0;
 

@@ -29,7 +29,7 @@
 static struct tcpscope_probe_set *const sets[] = {
 	&tcpscope_hooks_probes,
 	&tcpscope_timewait_probes,
-	&tcpscope_listeners_probes,
+	&tcpscope_listen_probes,
 	&tcpscope_packets_probes,
 };
 
