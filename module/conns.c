@@ -96,10 +96,12 @@ struct conn_bucket {
 	struct conn slot[CONNS_WAYS];
 };
 
-static struct conn_bucket *buckets;
-static unsigned int nbuckets;
-static u32 hash_seed;
-static atomic64_t evicted = ATOMIC64_INIT(0);
+static struct {
+	struct conn_bucket *buckets;
+	unsigned int nbuckets;
+	u32 hash_seed;
+	atomic64_t evicted;
+} conns;
 
 static void conn_key_init(struct conn_key *k, u32 netns, u8 family,
 			  const u8 *laddr, __be16 lport,
@@ -124,9 +126,10 @@ static void conn_key_init(struct conn_key *k, u32 netns, u8 family,
 
 static struct conn_bucket *key_bucket(const struct conn_key *k)
 {
-	u32 h = jhash2((const u32 *)k, sizeof(*k) / sizeof(u32), hash_seed);
+	u32 h = jhash2((const u32 *)k, sizeof(*k) / sizeof(u32),
+		       conns.hash_seed);
 
-	return &buckets[reciprocal_scale(h, nbuckets)];
+	return &conns.buckets[reciprocal_scale(h, conns.nbuckets)];
 }
 
 /*
@@ -175,7 +178,7 @@ static struct conn *bucket_take(struct conn_bucket *b,
 			victim = c;
 	}
 	if (victim->used)
-		atomic64_inc(&evicted);
+		atomic64_inc(&conns.evicted);
 	memset(victim, 0, sizeof(*victim));
 	victim->key = *k;
 	victim->used = 1;
@@ -315,7 +318,7 @@ void tcpscope_conns_state(const struct tcpscope_state_rec *r,
 	struct conn *c;
 	u64 now;
 
-	if (!buckets || r->newstate == TCP_LISTEN ||
+	if (!conns.buckets || r->newstate == TCP_LISTEN ||
 	    (r->oldstate == TCP_LISTEN && r->newstate == TCP_CLOSE))
 		return;
 	conn_key_init(&k, r->hdr.netns, r->family, r->saddr, r->sport,
@@ -439,7 +442,7 @@ void tcpscope_conns_segment(const struct net *net,
 	struct conn *c;
 	u64 now;
 
-	if (!buckets || (r->flags & TCPSCOPE_TCP_RST))
+	if (!conns.buckets || (r->flags & TCPSCOPE_TCP_RST))
 		return;
 	if (local)
 		conn_key_init(&k, net->ns.inum, r->family, r->saddr,
@@ -543,13 +546,13 @@ static void *conns_seq_start(struct seq_file *m, loff_t *pos)
 {
 	if (*pos == 0)
 		return SEQ_START_TOKEN;
-	return *pos <= nbuckets ? &buckets[*pos - 1] : NULL;
+	return *pos <= conns.nbuckets ? &conns.buckets[*pos - 1] : NULL;
 }
 
 static void *conns_seq_next(struct seq_file *m, void *v, loff_t *pos)
 {
 	++*pos;
-	return *pos <= nbuckets ? &buckets[*pos - 1] : NULL;
+	return *pos <= conns.nbuckets ? &conns.buckets[*pos - 1] : NULL;
 }
 
 static void conns_seq_stop(struct seq_file *m, void *v)
@@ -565,8 +568,9 @@ static int conns_seq_show(struct seq_file *m, void *v)
 
 	if (v == SEQ_START_TOKEN) {
 		seq_printf(m, "# max_conns %u evicted %lld entry_bytes %zu\n",
-			   nbuckets * CONNS_WAYS,
-			   (long long)atomic64_read(&evicted), sizeof(struct conn));
+			   conns.nbuckets * CONNS_WAYS,
+			   (long long)atomic64_read(&conns.evicted),
+			   sizeof(struct conn));
 		return 0;
 	}
 	now = ktime_get_mono_fast_ns();
@@ -604,20 +608,21 @@ int tcpscope_conns_init(unsigned int max_conns)
 
 	if (!max_conns)
 		return 0;
-	nbuckets = DIV_ROUND_UP(max_conns, CONNS_WAYS);
-	buckets = vzalloc(array_size(nbuckets, sizeof(*buckets)));
-	if (!buckets)
+	conns.nbuckets = DIV_ROUND_UP(max_conns, CONNS_WAYS);
+	conns.buckets = vzalloc(array_size(conns.nbuckets,
+					   sizeof(*conns.buckets)));
+	if (!conns.buckets)
 		return -ENOMEM;
-	for (i = 0; i < nbuckets; i++)
-		spin_lock_init(&buckets[i].lock);
-	hash_seed = get_random_u32();
+	for (i = 0; i < conns.nbuckets; i++)
+		spin_lock_init(&conns.buckets[i].lock);
+	conns.hash_seed = get_random_u32();
 	return 0;
 }
 
 /* Only once no hook can call in any more. */
 void tcpscope_conns_exit(void)
 {
-	vfree(buckets);
-	buckets = NULL;
-	nbuckets = 0;
+	vfree(conns.buckets);
+	conns.buckets = NULL;
+	conns.nbuckets = 0;
 }

@@ -104,23 +104,29 @@ struct listener_bucket {
 	struct listener slot[LISTENERS_WAYS];
 };
 
-/* nbuckets per CPU, CPU after CPU; merged: a bucket of all CPUs, for the files */
-static struct listener_bucket *buckets;
-static unsigned int nbuckets;
-static struct listener *merged;
-static DEFINE_MUTEX(merged_mutex);	/* protects merged */
-static atomic64_t evicted;
-static u32 hash_seed;
-static unsigned int flood_halfopen, flood_sources;
+static struct {
+	/* nbuckets per CPU, CPU after CPU */
+	struct listener_bucket *buckets;
+	unsigned int nbuckets;
+	/* a bucket of all CPUs, for the files */
+	struct listener *merged;
+	struct mutex merged_mutex;	/* protects merged */
+	atomic64_t evicted;
+	u32 hash_seed;
+	unsigned int flood_halfopen, flood_sources;
+} listeners = {
+	.merged_mutex = __MUTEX_INITIALIZER(listeners.merged_mutex),
+};
 
 static unsigned int bucket_index(u64 id)
 {
-	return jhash_2words((u32)id, (u32)(id >> 32), hash_seed) % nbuckets;
+	return jhash_2words((u32)id, (u32)(id >> 32), listeners.hash_seed) %
+	       listeners.nbuckets;
 }
 
 static struct listener_bucket *cpu_bucket(int cpu, unsigned int i)
 {
-	return &buckets[(size_t)cpu * nbuckets + i];
+	return &listeners.buckets[(size_t)cpu * listeners.nbuckets + i];
 }
 
 /* @id's entry in @b, or NULL; the bucket is locked. */
@@ -148,7 +154,7 @@ static struct listener *bucket_victim(struct listener_bucket *b)
 		    (l->closed == v->closed && l->t_used < v->t_used))
 			v = l;
 	}
-	atomic64_inc(&evicted);
+	atomic64_inc(&listeners.evicted);
 	return v;
 }
 
@@ -212,7 +218,8 @@ static void flood_update(struct listener *l, const struct tcpscope_listen_rec *r
 	u32 halfopen, sources;
 
 	if ((s64)(now - l->win_start) >= FLOOD_WINDOW_NS) {
-		if (!flood_current(l, now) || l->win_peak < flood_halfopen)
+		if (!flood_current(l, now) ||
+		    l->win_peak < listeners.flood_halfopen)
 			l->flood = false;
 		l->win_start = now;
 		l->win_full = 0;
@@ -220,7 +227,7 @@ static void flood_update(struct listener *l, const struct tcpscope_listen_rec *r
 		bitmap_zero(l->win_sources, FLOOD_BITS);
 	}
 	if (r->cause == TCPSCOPE_LISTEN_SYN)
-		__set_bit(jhash(r->daddr, sizeof(r->daddr), hash_seed) %
+		__set_bit(jhash(r->daddr, sizeof(r->daddr), listeners.hash_seed) %
 			  FLOOD_BITS, l->win_sources);
 	if (r->cause == TCPSCOPE_LISTEN_OVERFLOW &&
 	    (r->overflow == TCPSCOPE_OVERFLOW_SYNQ_DROP ||
@@ -228,10 +235,11 @@ static void flood_update(struct listener *l, const struct tcpscope_listen_rec *r
 		l->win_full++;
 	halfopen = r->synq + l->win_full;
 	l->win_peak = max(l->win_peak, halfopen);
-	if (l->flood || !flood_halfopen || halfopen < flood_halfopen)
+	if (l->flood || !listeners.flood_halfopen ||
+	    halfopen < listeners.flood_halfopen)
 		return;
 	sources = bitmap_weight(l->win_sources, FLOOD_BITS);
-	if (sources < flood_sources)
+	if (sources < listeners.flood_sources)
 		return;
 	l->flood = true;
 	l->floods++;
@@ -265,7 +273,7 @@ bool tcpscope_listeners_update(const struct sock *sk,
 	u64 now = r->hdr.ts_ns;
 	bool flood = false;
 
-	if (!buckets)
+	if (!listeners.buckets)
 		return false;
 	local_irq_save(flags);
 	b = cpu_bucket(smp_processor_id(), bucket_index(r->hdr.conn_id));
@@ -307,7 +315,7 @@ void tcpscope_listeners_mark(const struct tcpscope_listen_rec *r,
 	unsigned int i;
 	int cpu, self;
 
-	if (!buckets)
+	if (!listeners.buckets)
 		return;
 	i = bucket_index(r->hdr.conn_id);
 	self = get_cpu();
@@ -403,8 +411,8 @@ static void merge_entry(struct listener *dst, const struct listener *src,
 }
 
 /*
- * Bucket @i of every CPU into merged[], an entry per listener, under
- * merged_mutex. Return: how many.
+ * Bucket @i of every CPU into listeners.merged[], an entry per listener,
+ * under its mutex. Return: how many.
  */
 static unsigned int gather_bucket(unsigned int i, u64 now)
 {
@@ -412,7 +420,7 @@ static unsigned int gather_bucket(unsigned int i, u64 now)
 	unsigned long flags;
 	int cpu;
 
-	lockdep_assert_held(&merged_mutex);
+	lockdep_assert_held(&listeners.merged_mutex);
 	for_each_possible_cpu(cpu) {
 		struct listener_bucket *b = cpu_bucket(cpu, i);
 
@@ -422,12 +430,12 @@ static unsigned int gather_bucket(unsigned int i, u64 now)
 
 			if (!l->id)
 				continue;
-			for (k = 0; k < n && merged[k].id != l->id; k++)
+			for (k = 0; k < n && listeners.merged[k].id != l->id; k++)
 				;
 			if (k < n)
-				merge_entry(&merged[k], l, now);
+				merge_entry(&listeners.merged[k], l, now);
 			else
-				merged[n++] = *l;
+				listeners.merged[n++] = *l;
 		}
 		spin_unlock_irqrestore(&b->lock, flags);
 	}
@@ -440,7 +448,7 @@ static unsigned int gather_bucket(unsigned int i, u64 now)
  */
 static void *listeners_seq_pos(loff_t pos)
 {
-	return pos <= nbuckets ? cpu_bucket(0, pos - 1) : NULL;
+	return pos <= listeners.nbuckets ? cpu_bucket(0, pos - 1) : NULL;
 }
 
 static void *listeners_seq_start(struct seq_file *m, loff_t *pos)
@@ -467,17 +475,17 @@ static int listeners_seq_show(struct seq_file *m, void *v)
 
 	if (v == SEQ_START_TOKEN) {
 		seq_printf(m, "# max_listeners %u evicted %lld synflood_halfopen %u synflood_sources %u\n",
-			   nbuckets * LISTENERS_WAYS,
-			   (long long)atomic64_read(&evicted), flood_halfopen,
-			   flood_sources);
+			   listeners.nbuckets * LISTENERS_WAYS,
+			   (long long)atomic64_read(&listeners.evicted),
+			   listeners.flood_halfopen, listeners.flood_sources);
 		return 0;
 	}
 	now = ktime_get_mono_fast_ns();
-	mutex_lock(&merged_mutex);
-	n = gather_bucket((struct listener_bucket *)v - buckets, now);
+	mutex_lock(&listeners.merged_mutex);
+	n = gather_bucket((struct listener_bucket *)v - listeners.buckets, now);
 	for (i = 0; i < n; i++)
-		show_listener(m, &merged[i], now);
-	mutex_unlock(&merged_mutex);
+		show_listener(m, &listeners.merged[i], now);
+	mutex_unlock(&listeners.merged_mutex);
 	return 0;
 }
 
@@ -535,7 +543,7 @@ static bool bucket_has_netns(unsigned int i, u32 netns)
 /* Records of /proc/net/tcpscope the listener lines take: a bucket each. */
 unsigned int tcpscope_listeners_net_buckets(void)
 {
-	return buckets ? nbuckets : 0;
+	return listeners.buckets ? listeners.nbuckets : 0;
 }
 
 /*
@@ -548,14 +556,16 @@ void tcpscope_listeners_show_net(struct seq_file *m, const struct net *net,
 	u64 now = ktime_get_mono_fast_ns();
 	unsigned int j, n;
 
-	if (!buckets || i >= nbuckets || !bucket_has_netns(i, net->ns.inum))
+	if (!listeners.buckets || i >= listeners.nbuckets ||
+	    !bucket_has_netns(i, net->ns.inum))
 		return;
-	mutex_lock(&merged_mutex);
+	mutex_lock(&listeners.merged_mutex);
 	n = gather_bucket(i, now);
 	for (j = 0; j < n; j++)
-		if (!merged[j].closed && merged[j].netns == net->ns.inum)
-			show_net_listener(m, &merged[j], now);
-	mutex_unlock(&merged_mutex);
+		if (!listeners.merged[j].closed &&
+		    listeners.merged[j].netns == net->ns.inum)
+			show_net_listener(m, &listeners.merged[j], now);
+	mutex_unlock(&listeners.merged_mutex);
 }
 
 /**
@@ -568,37 +578,37 @@ int tcpscope_listeners_init(const struct tcpscope_listeners_params *p)
 {
 	size_t i, n;
 
-	flood_halfopen = p->synflood_halfopen;
-	flood_sources = p->synflood_sources;
+	listeners.flood_halfopen = p->synflood_halfopen;
+	listeners.flood_sources = p->synflood_sources;
 	if (!p->max_listeners)
 		return 0;
-	nbuckets = DIV_ROUND_UP(p->max_listeners, LISTENERS_WAYS);
-	n = array_size(nbuckets, nr_cpu_ids);
-	buckets = vzalloc(array_size(n, sizeof(*buckets)));
-	merged = kvcalloc(array_size(LISTENERS_WAYS, nr_cpu_ids),
-			  sizeof(*merged), GFP_KERNEL);
-	if (!buckets || !merged) {
+	listeners.nbuckets = DIV_ROUND_UP(p->max_listeners, LISTENERS_WAYS);
+	n = array_size(listeners.nbuckets, nr_cpu_ids);
+	listeners.buckets = vzalloc(array_size(n, sizeof(*listeners.buckets)));
+	listeners.merged = kvcalloc(array_size(LISTENERS_WAYS, nr_cpu_ids),
+				    sizeof(*listeners.merged), GFP_KERNEL);
+	if (!listeners.buckets || !listeners.merged) {
 		tcpscope_listeners_exit();
 		return -ENOMEM;
 	}
 	for (i = 0; i < n; i++)
-		spin_lock_init(&buckets[i].lock);
-	hash_seed = get_random_u32();
+		spin_lock_init(&listeners.buckets[i].lock);
+	listeners.hash_seed = get_random_u32();
 	return 0;
 }
 
 /* Only once no hook can call in any more. */
 void tcpscope_listeners_exit(void)
 {
-	vfree(buckets);
-	kvfree(merged);
-	buckets = NULL;
-	merged = NULL;
-	nbuckets = 0;
+	vfree(listeners.buckets);
+	kvfree(listeners.merged);
+	listeners.buckets = NULL;
+	listeners.merged = NULL;
+	listeners.nbuckets = 0;
 }
 
 /* Whether there is a table: max_listeners was not 0. */
 bool tcpscope_listeners_enabled(void)
 {
-	return buckets;
+	return listeners.buckets;
 }

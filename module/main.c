@@ -4,7 +4,7 @@
  *
  * Module parameters, and the order in which the subsystems come up and go
  * down: ring (the buffer), conns (the connection table), listeners (the
- * listener table), pernet (/proc/net/tcpscope), events (debugfs), then the
+ * listener table), pernet (/proc/net/tcpscope), debugfs, then the
  * sources of records, last up and first down: the hooks (state
  * transitions and resets, then timewait, then the listeners' hooks) and
  * packets (netfilter). This file alone knows that order.
@@ -19,7 +19,7 @@
 #include <linux/tracepoint.h>
 
 #include "conns.h"
-#include "events.h"
+#include "debugfs.h"
 #include "hooks.h"
 #include "listen.h"
 #include "listeners.h"
@@ -37,16 +37,26 @@
 #define MAX_LISTENERS_MAX	65536
 #define SYNFLOOD_MAX	1048576
 
-static unsigned int bufsize_kb = 1024;
-static unsigned int overwrite;
-static unsigned int wakeup_ms = 10;
-static unsigned int packets = TCPSCOPE_PACKETS_CONTROL;
-static unsigned int max_conns = 4096;
-static unsigned int listen_events = 1;
-static struct tcpscope_listeners_params listeners = {
-	.max_listeners		= 256,
-	.synflood_halfopen	= 64,
-	.synflood_sources	= 16,
+/* The module parameters, each named as in modinfo, with its default. */
+static struct {
+	unsigned int bufsize_kb;
+	unsigned int overwrite;
+	unsigned int wakeup_ms;
+	unsigned int packets;
+	unsigned int max_conns;
+	unsigned int listen;
+	struct tcpscope_listeners_params listeners;
+} params = {
+	.bufsize_kb	= 1024,
+	.wakeup_ms	= 10,
+	.packets	= TCPSCOPE_PACKETS_CONTROL,
+	.max_conns	= 4096,
+	.listen		= 1,
+	.listeners	= {
+		.max_listeners		= 256,
+		.synflood_halfopen	= 64,
+		.synflood_sources	= 16,
+	},
 };
 
 static const char * const packets_names[] = {
@@ -152,23 +162,23 @@ static const struct kernel_param_ops packets_ops = {
 	.get = get_packets,
 };
 
-module_param_cb(bufsize_kb, &bufsize_kb_ops, &bufsize_kb, 0444);
+module_param_cb(bufsize_kb, &bufsize_kb_ops, &params.bufsize_kb, 0444);
 MODULE_PARM_DESC(bufsize_kb, "Event buffer size per CPU, in KiB (8-65536, default 1024)");
-module_param_cb(overwrite, &zero_one_ops, &overwrite, 0444);
+module_param_cb(overwrite, &zero_one_ops, &params.overwrite, 0444);
 MODULE_PARM_DESC(overwrite, "When the buffer is full: 0 drops the newest event, 1 overwrites the oldest (default 0); both are counted");
-module_param_cb(wakeup_ms, &wakeup_ms_ops, &wakeup_ms, 0444);
+module_param_cb(wakeup_ms, &wakeup_ms_ops, &params.wakeup_ms, 0444);
 MODULE_PARM_DESC(wakeup_ms, "A waiting reader is woken this long after the first new event, or at once when a CPU fills a quarter of its buffer (0-1000, default 10; 0: at once)");
-module_param_cb(packets, &packets_ops, &packets, 0444);
+module_param_cb(packets, &packets_ops, &params.packets, 0444);
 MODULE_PARM_DESC(packets, "TCP segments to record: control (SYN, FIN, RST, the ACK completing a handshake, the ACK of a FIN; default), all, off");
-module_param_cb(max_conns, &max_conns_ops, &max_conns, 0444);
+module_param_cb(max_conns, &max_conns_ops, &params.max_conns, 0444);
 MODULE_PARM_DESC(max_conns, "Connections the table keeps, rounded up to a multiple of 8; a full table evicts the least recently updated, closed ones first (0-1048576, default 4096; 0: no table)");
-module_param_cb(listen, &zero_one_ops, &listen_events, 0444);
+module_param_cb(listen, &zero_one_ops, &params.listen, 0444);
 MODULE_PARM_DESC(listen, "Record listen events: a listener's SYN and accept queues at each step of a passive open, its overflows and SYN-ACK retransmissions (0 or 1, default 1)");
-module_param_cb(max_listeners, &max_listeners_ops, &listeners.max_listeners, 0444);
+module_param_cb(max_listeners, &max_listeners_ops, &params.listeners.max_listeners, 0444);
 MODULE_PARM_DESC(max_listeners, "Listening sockets the listener table of each CPU keeps, rounded up to a multiple of 4; a full table evicts the least recently used, closed ones first (0-65536, default 256; 0: no table, no SYN-flood flag)");
-module_param_cb(synflood_halfopen, &synflood_ops, &listeners.synflood_halfopen, 0444);
+module_param_cb(synflood_halfopen, &synflood_ops, &params.listeners.synflood_halfopen, 0444);
 MODULE_PARM_DESC(synflood_halfopen, "SYN-flood flag: half-open requests of a listener within one second, the SYN queue plus the SYNs that found it full (1-1048576, default 64)");
-module_param_cb(synflood_sources, &synflood_ops, &listeners.synflood_sources, 0444);
+module_param_cb(synflood_sources, &synflood_ops, &params.listeners.synflood_sources, 0444);
 MODULE_PARM_DESC(synflood_sources, "SYN-flood flag: distinct source addresses within the same second, estimated (1-1048576, default 16)");
 
 /*
@@ -184,7 +194,7 @@ static int attach_hooks(void)
 	if (ret)
 		return ret;
 	tcpscope_timewait_attach();
-	tcpscope_listen_attach(listen_events);
+	tcpscope_listen_attach(params.listen);
 	return 0;
 }
 
@@ -201,21 +211,23 @@ static int __init tcpscope_init(void)
 {
 	int ret;
 
-	ret = tcpscope_ring_init(bufsize_kb, overwrite, wakeup_ms);
+	ret = tcpscope_ring_init(params.bufsize_kb, params.overwrite,
+				 params.wakeup_ms);
 	if (ret) {
 		pr_err("cannot allocate %u KiB per CPU for events\n",
-		       bufsize_kb);
+		       params.bufsize_kb);
 		return ret;
 	}
-	ret = tcpscope_conns_init(max_conns);
+	ret = tcpscope_conns_init(params.max_conns);
 	if (ret) {
-		pr_err("cannot allocate a table of %u connections\n", max_conns);
+		pr_err("cannot allocate a table of %u connections\n",
+		       params.max_conns);
 		goto err_free_ring;
 	}
-	ret = tcpscope_listeners_init(&listeners);
+	ret = tcpscope_listeners_init(&params.listeners);
 	if (ret) {
 		pr_err("cannot allocate a table of %u listeners per CPU (%u CPUs)\n",
-		       listeners.max_listeners, nr_cpu_ids);
+		       params.listeners.max_listeners, nr_cpu_ids);
 		goto err_free_conns;
 	}
 	ret = tcpscope_pernet_init();
@@ -227,13 +239,15 @@ static int __init tcpscope_init(void)
 	ret = attach_hooks();
 	if (ret)
 		goto err_remove_debugfs;
-	ret = tcpscope_packets_init(packets, max_conns);
+	ret = tcpscope_packets_init(params.packets, params.max_conns);
 	if (ret)
 		goto err_detach_hooks;
 	pr_info("loaded: bufsize_kb=%u overwrite=%u wakeup_ms=%u packets=%s max_conns=%u listen=%u max_listeners=%u synflood_halfopen=%u synflood_sources=%u\n",
-		bufsize_kb, overwrite, wakeup_ms, packets_names[packets],
-		max_conns, listen_events, listeners.max_listeners,
-		listeners.synflood_halfopen, listeners.synflood_sources);
+		params.bufsize_kb, params.overwrite, params.wakeup_ms,
+		packets_names[params.packets], params.max_conns, params.listen,
+		params.listeners.max_listeners,
+		params.listeners.synflood_halfopen,
+		params.listeners.synflood_sources);
 	return 0;
 
 err_detach_hooks:

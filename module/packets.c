@@ -81,8 +81,11 @@
 #include "record.h"
 #include "ring.h"
 
-static enum tcpscope_packets_mode packets_mode;
-static bool conns_on;
+static struct {
+	enum tcpscope_packets_mode mode;
+	bool conns;		/* feed the connection table */
+	bool registered;	/* the netfilter hooks */
+} packets;
 
 enum parse_result {
 	PKT_TCP,	/* a TCP segment, parsed */
@@ -471,22 +474,23 @@ static unsigned int packets_hook(void *priv, struct sk_buff *skb,
 	}
 	r.dir = tx ? TCPSCOPE_DIR_TX : TCPSCOPE_DIR_RX;
 	syn = r.flags & TCPSCOPE_TCP_SYN;
-	record = packets_mode == TCPSCOPE_PACKETS_ALL ||
-		 (packets_mode == TCPSCOPE_PACKETS_CONTROL && control_maybe(&r));
+	record = packets.mode == TCPSCOPE_PACKETS_ALL ||
+		 (packets.mode == TCPSCOPE_PACKETS_CONTROL && control_maybe(&r));
 	/* A received SYN that no socket takes (a closed port) is no connection. */
-	lookup = record || (conns_on && syn && !tx);
+	lookup = record || (packets.conns && syn && !tx);
 	if (lookup) {
 		sk = packet_sock(skb, state, &r, tx, &ref);
 	} else {
 		sk = skb->sk && sock_is_tcp_conn(skb->sk) ? skb->sk : NULL;
 		ref = false;
 	}
-	if (conns_on && syn && (tx || sk))
+	if (packets.conns && syn && (tx || sk))
 		tcpscope_conns_segment(state->net, &r);
-	if (conns_on && sk && (r.flags & (TCPSCOPE_TCP_SYN | TCPSCOPE_TCP_ACK)) ==
-	    TCPSCOPE_TCP_ACK && handshake_ack_maybe(sk, tx))
+	if (packets.conns && sk &&
+	    (r.flags & (TCPSCOPE_TCP_SYN | TCPSCOPE_TCP_ACK)) == TCPSCOPE_TCP_ACK &&
+	    handshake_ack_maybe(sk, tx))
 		tcpscope_conns_segment(state->net, &r);
-	if (record && (packets_mode == TCPSCOPE_PACKETS_ALL ||
+	if (record && (packets.mode == TCPSCOPE_PACKETS_ALL ||
 		       control_wanted(&r, sk, tx)))
 		packet_record(&r, sk, skb, &pos, state->net, tx);
 	if (sk && ref)
@@ -538,8 +542,6 @@ static struct pernet_operations packets_net_ops = {
 	.init	= packets_net_init,
 	.exit	= packets_net_exit,
 };
-
-static bool packets_registered;
 
 #if IS_ENABLED(CONFIG_IPV6)
 /*
@@ -612,8 +614,8 @@ int tcpscope_packets_init(enum tcpscope_packets_mode mode, bool conns)
 {
 	int ret;
 
-	packets_mode = mode;
-	conns_on = conns;
+	packets.mode = mode;
+	packets.conns = conns;
 	if (mode == TCPSCOPE_PACKETS_OFF && !conns)
 		return 0;
 	ret = register_pernet_subsys(&packets_net_ops);
@@ -621,7 +623,7 @@ int tcpscope_packets_init(enum tcpscope_packets_mode mode, bool conns)
 		pr_err("cannot register the netfilter hooks (%d)\n", ret);
 		return ret;
 	}
-	packets_registered = true;
+	packets.registered = true;
 	/* Without it, IPv6 fragments are still counted, their segments missing. */
 	tcpscope_probes_attach(&tcpscope_packets_probes);
 	return 0;
@@ -631,7 +633,7 @@ int tcpscope_packets_init(enum tcpscope_packets_mode mode, bool conns)
 void tcpscope_packets_exit(void)
 {
 	tcpscope_probes_detach(&tcpscope_packets_probes);
-	if (packets_registered)
+	if (packets.registered)
 		unregister_pernet_subsys(&packets_net_ops);
-	packets_registered = false;
+	packets.registered = false;
 }

@@ -45,11 +45,7 @@
 #include "state.h"
 #include "timewait.h"
 
-/*
- * Hand-overs noted but not yet claimed by the full socket's CLOSE: one per
- * context that can be inside tcp_time_wait() on a CPU at once (task,
- * softirq), and spares.
- */
+/* One per context that can be inside tcp_time_wait() at once, and spares. */
 #define TW_HANDOFF_SLOTS	4
 
 struct tw_handoff {
@@ -58,14 +54,25 @@ struct tw_handoff {
 	int substate;
 };
 
-/* The timewait socket tcp_timewait_state_process() works on, per CPU. */
+/* The timewait socket tcp_timewait_state_process() works on. */
 struct tw_current {
 	const struct inet_timewait_sock *tw;
 	int substate;
 };
 
-static DEFINE_PER_CPU(struct tw_handoff[TW_HANDOFF_SLOTS], tw_handoffs);
-static DEFINE_PER_CPU(struct tw_current, tw_current);
+/**
+ * struct tw_cpu - what each CPU notes
+ * @handoffs:	hand-overs noted but not yet claimed by the full socket's
+ *		CLOSE: one per context that can be inside tcp_time_wait()
+ *		on a CPU at once (task, softirq), and spares
+ * @cur:	the timewait socket a segment is being processed for
+ */
+struct tw_cpu {
+	struct tw_handoff handoffs[TW_HANDOFF_SLOTS];
+	struct tw_current cur;
+};
+
+static DEFINE_PER_CPU(struct tw_cpu, tw_cpus);
 
 static const struct inet_timewait_sock *tw_arg(struct pt_regs *regs, int n)
 {
@@ -95,7 +102,7 @@ static int handoff_pre(struct kprobe *p, struct pt_regs *regs)
 	if (!tw_is_tcp(tw))
 		return 0;
 	local_irq_save(flags);
-	slots = this_cpu_ptr(tw_handoffs);
+	slots = this_cpu_ptr(&tw_cpus)->handoffs;
 	for (i = 0; i < TW_HANDOFF_SLOTS; i++)
 		if (!slots[i].sk) {
 			free = i;
@@ -175,7 +182,7 @@ int tcpscope_timewait_handoff(const struct sock *sk, int oldstate)
 	 * nothing that interrupts us can add one for it. Most CLOSEs end here,
 	 * without turning interrupts off.
 	 */
-	slots = this_cpu_ptr(tw_handoffs);
+	slots = this_cpu_ptr(&tw_cpus)->handoffs;
 	for (i = 0; i < TW_HANDOFF_SLOTS; i++)
 		if (READ_ONCE(slots[i].sk) == sk)
 			break;
@@ -187,7 +194,7 @@ int tcpscope_timewait_handoff(const struct sock *sk, int oldstate)
 	}
 
 	local_irq_save(flags);
-	slots = this_cpu_ptr(tw_handoffs);
+	slots = this_cpu_ptr(&tw_cpus)->handoffs;
 	for (i = 0; i < TW_HANDOFF_SLOTS; i++)
 		if (slots[i].sk == sk) {
 			/* The same socket, not a new one at the same address. */
@@ -203,7 +210,7 @@ int tcpscope_timewait_handoff(const struct sock *sk, int oldstate)
 /* tcp_timewait_state_process(tw, skb, th, ...): runs in softirq context. */
 static int segment_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	struct tw_current *cur = this_cpu_ptr(&tw_current);
+	struct tw_current *cur = &this_cpu_ptr(&tw_cpus)->cur;
 	const struct inet_timewait_sock *tw = tw_arg(regs, 0);
 
 	cur->tw = tw;
@@ -214,7 +221,7 @@ static int segment_pre(struct kprobe *p, struct pt_regs *regs)
 /* __inet_twsk_schedule(tw, timeo, rearm) */
 static int schedule_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	struct tw_current *cur = this_cpu_ptr(&tw_current);
+	struct tw_current *cur = &this_cpu_ptr(&tw_cpus)->cur;
 	const struct inet_timewait_sock *tw = tw_arg(regs, 0);
 
 	if (!regs_get_kernel_argument(regs, 2) || cur->tw != tw)

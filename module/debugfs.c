@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * events: the debugfs files.
+ * debugfs: the directory /sys/kernel/debug/tcpscope/ and its files.
  *
  *  events	a consuming text stream, like trace_pipe: each record is read
  *		once, by one reader. read() blocks until there is something,
  *		O_NONBLOCK gives -EAGAIN, poll() works.
  *  events_raw	the same stream as binary records (include/uapi/tcpscope.h).
  *		Both files consume the same buffer.
- *  stats	buffer accounting, per CPU and in total.
+ *  stats	buffer accounting, per CPU and in total, and the hook calls
+ *		the kernel could not deliver.
  *  connections	the per-connection table (module/conns.c).
+ *  listeners	the listener table (module/listeners.c).
+ *  probes	every tracepoint, kprobe and kretprobe (module/probes.c).
  *
- * Both are 0400, so they work under lockdown. An open file holds a module
- * reference: rmmod fails with "in use" until every reader has closed.
+ * The first three are made here, the others by the file that holds what
+ * they show. All are 0400, so they work under lockdown. An open file
+ * holds a module reference: rmmod fails with "in use" until every reader
+ * has closed.
  */
 
 #include <linux/debugfs.h>
@@ -23,9 +28,9 @@
 #include <linux/uaccess.h>
 
 #include "conns.h"
-#include "listeners.h"
-#include "events.h"
+#include "debugfs.h"
 #include "format.h"
+#include "listeners.h"
 #include "probes.h"
 #include "ring.h"
 
