@@ -431,7 +431,7 @@ static void packet_record(struct tcpscope_packet_rec *r, const struct sock *sk,
 	/* parse_tcp() checked that the options lie within the segment. */
 	if (r->optlen && skb_copy_bits(skb, pos->thoff + sizeof(struct tcphdr),
 				       r->opts, r->optlen)) {
-		tcpscope_pernet_count_packet(net, TCPSCOPE_PKT_BAD);
+		tcpscope_pernet_count_skipped(net, false);
 		return;
 	}
 	r->hdr.kind = TCPSCOPE_KIND_PACKET;
@@ -439,7 +439,7 @@ static void packet_record(struct tcpscope_packet_rec *r, const struct sock *sk,
 	r->hdr.conn_id = packet_conn_id(sk);
 	r->hdr.netns = net->ns.inum;
 	tcpscope_ring_write(&r->hdr);
-	tcpscope_pernet_count_packet(net, tx ? TCPSCOPE_PKT_TX : TCPSCOPE_PKT_RX);
+	tcpscope_pernet_count_segment(net, tx);
 }
 
 /*
@@ -467,9 +467,7 @@ static unsigned int packets_hook(void *priv, struct sk_buff *skb,
 	if (res == PKT_OTHER)
 		return NF_ACCEPT;
 	if (res != PKT_TCP) {
-		tcpscope_pernet_count_packet(state->net, res == PKT_FRAG ?
-					     TCPSCOPE_PKT_FRAG :
-					     TCPSCOPE_PKT_BAD);
+		tcpscope_pernet_count_skipped(state->net, res == PKT_FRAG);
 		return NF_ACCEPT;
 	}
 	r.dir = tx ? TCPSCOPE_DIR_TX : TCPSCOPE_DIR_RX;

@@ -26,9 +26,18 @@
 
 #define NSTATES	TCPSCOPE_MAX_STATES
 
+/* What the packet hooks count (module/packets.c). */
+enum packet_counter {
+	PKT_TX,		/* segments sent, recorded */
+	PKT_RX,		/* segments received, recorded */
+	PKT_BAD,	/* skipped: short or inconsistent headers */
+	PKT_FRAG,	/* skipped: a fragment (its packet, once whole) */
+	PKT_NR,
+};
+
 struct pernet_counters {
 	u64 trans[NSTATES][NSTATES];
-	u64 packets[TCPSCOPE_PKT_NR];
+	u64 packets[PKT_NR];
 	u64 handshakes;		/* timed: the SYN and the final ACK seen */
 	u64 handshake_ns;	/* their sum */
 	u64 handshake_max_ns;	/* this CPU's longest */
@@ -67,14 +76,24 @@ void tcpscope_pernet_count(const struct net *net, int oldstate, int newstate)
 		this_cpu_inc(counters->trans[oldstate][newstate]);
 }
 
-/* Called from the netfilter hooks, under RCU. */
-void tcpscope_pernet_count_packet(const struct net *net,
-				  enum tcpscope_pkt_counter what)
+static void count_packet(const struct net *net, enum packet_counter what)
 {
 	struct pernet_counters __percpu *counters = net_counters(net);
 
 	if (likely(counters))
 		this_cpu_inc(counters->packets[what]);
+}
+
+/* Called from the netfilter hooks, under RCU: a segment recorded, @tx or rx. */
+void tcpscope_pernet_count_segment(const struct net *net, bool tx)
+{
+	count_packet(net, tx ? PKT_TX : PKT_RX);
+}
+
+/* Likewise: a segment skipped, a fragment (@frag) or one with bad headers. */
+void tcpscope_pernet_count_skipped(const struct net *net, bool frag)
+{
+	count_packet(net, frag ? PKT_FRAG : PKT_BAD);
 }
 
 /**
@@ -98,18 +117,18 @@ void tcpscope_pernet_handshake(const struct net *net, u64 ns)
 		c->handshake_max_ns = ns;
 }
 
-static const char * const packet_counter_names[TCPSCOPE_PKT_NR] = {
-	[TCPSCOPE_PKT_TX]	= "tx",
-	[TCPSCOPE_PKT_RX]	= "rx",
-	[TCPSCOPE_PKT_BAD]	= "bad",
-	[TCPSCOPE_PKT_FRAG]	= "frag",
+static const char * const packet_counter_names[PKT_NR] = {
+	[PKT_TX]	= "tx",
+	[PKT_RX]	= "rx",
+	[PKT_BAD]	= "bad",
+	[PKT_FRAG]	= "frag",
 };
 
 static void show_packets(struct seq_file *m, struct tcpscope_net *tn)
 {
 	int i, cpu;
 
-	for (i = 0; i < TCPSCOPE_PKT_NR; i++) {
+	for (i = 0; i < PKT_NR; i++) {
 		u64 n = 0;
 
 		for_each_possible_cpu(cpu)

@@ -5,6 +5,8 @@
 #ifndef _TCPSCOPE_PACKETS_H
 #define _TCPSCOPE_PACKETS_H
 
+#include <linux/types.h>
+
 /* What the `packets` module parameter selects. */
 enum tcpscope_packets_mode {
 	TCPSCOPE_PACKETS_OFF,

@@ -8,6 +8,7 @@
 
 #include <linux/poll.h>
 #include <linux/seq_file.h>
+#include <linux/types.h>
 #include <uapi/tcpscope.h>
 
 /* The largest record the ring takes, in bytes. */

@@ -5,6 +5,8 @@
 #ifndef _TCPSCOPE_FORMAT_H
 #define _TCPSCOPE_FORMAT_H
 
+#include <linux/types.h>
+
 #include "ring.h"
 
 /*
