@@ -9,6 +9,7 @@
 # equal to the socket's SO_COOKIE (the cookie `ss -e` shows), and
 # CLOCK_MONOTONIC timestamps.
 
+# shellcheck disable=SC2317 # checks run by name (ktap_test_result NAME)
 . "$(dirname "$0")/lib.sh"
 
 require_env
@@ -90,7 +91,7 @@ check_family() {
 	ndup=$(echo "$dups" | grep -c .)
 	if [ "$ndup" -gt 0 ]; then
 		ktap_print_msg "set aside $ndup discarded duplicate child(ren): $dups"
-		awk -v ids=" $(echo $dups) " 'index(ids, " " $4 " ") == 0' "$norm" > "$norm.nodup"
+		awk -v ids=" $(tr -s '[:space:]' ' ' <<< "$dups") " 'index(ids, " " $4 " ") == 0' "$norm" > "$norm.nodup"
 		mv "$norm.nodup" "$norm"
 	fi
 	nall=$(awk -v p="$PORT" -v cp="${CPORT:-none}" '$6 == p || $8 == p || $6 == cp || $8 == cp' "$norm" | wc -l)

@@ -43,7 +43,7 @@ require_env
 command -v nstat > /dev/null || skip_all "nstat is not installed"
 command -v nft > /dev/null || skip_all "nft is not installed"
 LISTENERS=$DEBUGFS_DIR/listeners
-LISTENER="python3 $SELFTESTS_DIR/listener.py"
+LISTENER=(python3 "$SELFTESTS_DIR/listener.py")
 EV=$TMPD/ev
 
 dmesg_mark
@@ -52,8 +52,8 @@ setup_ns_pair || fail_all "cannot set up the namespaces"
 # what the server sends them.
 ip -n "$NS_SRV" route add 10.99.0.0/16 via "$CLI4" ||
 	fail_all "cannot add a route"
-ip netns exec "$NS_CLI" sysctl -qw net.ipv4.tcp_syn_retries=1 &&
-ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_synack_retries=1 ||
+{ ip netns exec "$NS_CLI" sysctl -qw net.ipv4.tcp_syn_retries=1 &&
+  ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_synack_retries=1; } ||
 	fail_all "cannot set the retries"
 tcpscope_load listen=1 synflood_halfopen=8 synflood_sources=8 ||
 	fail_all "insmod failed"
@@ -110,7 +110,7 @@ lines() {
 
 serve() {	# serve PORT BACKLOG: a server in the background, listening
 	mkdir -p "$TMPD/ctl-$1"
-	ip netns exec "$NS_SRV" $LISTENER serve "$SRV4" "$1" "$2" "$TMPD/ctl-$1" \
+	ip netns exec "$NS_SRV" "${LISTENER[@]}" serve "$SRV4" "$1" "$2" "$TMPD/ctl-$1" \
 		> "$TMPD/srv-$1" 2>&1 &
 	BG_PIDS+=("$!")
 	wait_for_line "$TMPD/srv-$1" '^listening' "$START_WAIT"
@@ -118,7 +118,7 @@ serve() {	# serve PORT BACKLOG: a server in the background, listening
 
 clients() {	# clients PORT COUNT: COUNT connect()s in the background
 	mkdir -p "$TMPD/cctl-$1"
-	ip netns exec "$NS_CLI" $LISTENER connect "$SRV4" "$1" "$2" "$TMPD/cctl-$1" \
+	ip netns exec "$NS_CLI" "${LISTENER[@]}" connect "$SRV4" "$1" "$2" "$TMPD/cctl-$1" \
 		> "$TMPD/cli-$1" 2>&1 &
 	BG_PIDS+=("$!")
 	wait_for_line "$TMPD/cli-$1" '^started' "$START_WAIT"
@@ -305,7 +305,7 @@ touch "$TMPD/cctl-8083/stop"
 # client sends its data before the request expires.
 ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_synack_retries=4
 mkdir -p "$TMPD/cctl2"
-ip netns exec "$NS_CLI" $LISTENER connect "$SRV4" 8083 1 "$TMPD/cctl2" > "$TMPD/cli2" 2>&1 &
+ip netns exec "$NS_CLI" "${LISTENER[@]}" connect "$SRV4" 8083 1 "$TMPD/cctl2" > "$TMPD/cli2" 2>&1 &
 BG_PIDS+=("$!")
 wait_for_line "$TMPD/cli2" '^started' "$START_WAIT"
 cport=$(awk '/^started/ { print $2 }' "$TMPD/cli2")
@@ -324,7 +324,7 @@ touch "$TMPD/cctl2/stop" "$TMPD/ctl-8083/stop"
 # An IPv4 client of a dual-stack listener: its peer, v4-mapped, everywhere.
 serve8084() {
 	mkdir -p "$TMPD/ctl-8084" "$TMPD/cctl-8084"
-	ip netns exec "$NS_SRV" $LISTENER serve :: 8084 4 "$TMPD/ctl-8084" \
+	ip netns exec "$NS_SRV" "${LISTENER[@]}" serve :: 8084 4 "$TMPD/ctl-8084" \
 		> "$TMPD/srv-8084" 2>&1 &
 	BG_PIDS+=("$!")
 	wait_for_line "$TMPD/srv-8084" '^listening' "$START_WAIT" &&
@@ -350,10 +350,10 @@ touch "$TMPD/cctl-8084/stop" "$TMPD/ctl-8084/stop"
 # burst PORT [fastopen]: five connections through a server that accepts
 # them; true once both sides are done.
 burst() {
-	ip netns exec "$NS_SRV" $LISTENER accept "$SRV4" "$1" 5 > "$TMPD/srv-$1" 2>&1 &
+	ip netns exec "$NS_SRV" "${LISTENER[@]}" accept "$SRV4" "$1" 5 > "$TMPD/srv-$1" 2>&1 &
 	BG_PIDS+=("$!")
 	wait_for_line "$TMPD/srv-$1" '^listening' "$START_WAIT" &&
-	ip netns exec "$NS_CLI" timeout $((30 * SLOW)) $LISTENER burst "$SRV4" "$1" 5 "${@:2}" \
+	ip netns exec "$NS_CLI" timeout $((30 * SLOW)) "${LISTENER[@]}" burst "$SRV4" "$1" 5 "${@:2}" \
 		> "$TMPD/cli-$1" 2>&1 &&
 	wait_for_line "$TMPD/srv-$1" '^accepted 5' $((10 * SLOW))
 }
@@ -363,8 +363,8 @@ children() {
 	echo "$(lines "$1" ' child peer ' | wc -l) $(lines "$1" ' accept peer ' | wc -l)"
 }
 
-ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_syncookies=2 net.ipv4.tcp_fastopen=3 &&
-ip netns exec "$NS_CLI" sysctl -qw net.ipv4.tcp_fastopen=3 ||
+{ ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_syncookies=2 net.ipv4.tcp_fastopen=3 &&
+  ip netns exec "$NS_CLI" sysctl -qw net.ipv4.tcp_fastopen=3; } ||
 	ktap_print_msg "cannot set tcp_syncookies, tcp_fastopen"
 sr0=$(nstat_get "$NS_SRV" TcpExtSyncookiesRecv)
 burst 8085 || ktap_print_msg "the SYN cookie connections did not run: $(cat "$TMPD/cli-8085")"

@@ -6,10 +6,11 @@
 # the module in use, the reader unharmed), repeated load/unload cycles,
 # unprivileged readers of /proc/net/tcpscope racing them.
 
+# shellcheck disable=SC2317 # checks run by name (ktap_test_result NAME)
 . "$(dirname "$0")/lib.sh"
 
 require_env
-[ -d /sys/kernel/debug ] && [ -n "$(ls -A /sys/kernel/debug)" ] ||
+{ [ -d /sys/kernel/debug ] && [ -n "$(ls -A /sys/kernel/debug)" ]; } ||
 	skip_all "debugfs is not mounted at /sys/kernel/debug"
 dmesg_mark
 setup_ns_pair || fail_all "cannot set up the namespaces"

@@ -163,7 +163,7 @@ sockets_vs_ss() {
 }
 
 ok=
-for try in 1 2 3; do
+for _ in 1 2 3; do
 	sockets_vs_ss "$NS_A" && { ok=1; break; }
 	sleep 0.2
 done

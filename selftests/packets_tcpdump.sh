@@ -25,6 +25,7 @@
 #  - packets=off: no packet lines; packets=bogus: insmod fails, with a
 #    message.
 
+# shellcheck disable=SC2317 # checks run by name (ktap_test_result NAME)
 . "$(dirname "$0")/lib.sh"
 
 require_env
@@ -134,7 +135,7 @@ proc_counts() {
 			fi
 		done
 	done
-	return $ok
+	return "$ok"
 }
 
 # run_case MODE FAMILY SRV CLI PORT READER

@@ -24,6 +24,7 @@
 #  - the connections table on both ends: ISNs J and K as in the capture,
 #    the SYN-ACK acks J+1 (plus Fast Open data), the final ACK K+1.
 
+# shellcheck disable=SC2317 # checks run by name (ktap_test_result NAME)
 . "$(dirname "$0")/lib.sh"
 
 require_env
@@ -50,8 +51,8 @@ done
 ktap_print_header
 ktap_set_plan $((24 * $(wc -w <<< "$FAMILIES") + 2))
 
-ip netns exec "$NS_CLI" sysctl -qw net.ipv4.tcp_fastopen=1 &&
-	ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_fastopen=2 ||
+{ ip netns exec "$NS_CLI" sysctl -qw net.ipv4.tcp_fastopen=1 &&
+  ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_fastopen=2; } ||
 	fail_all "cannot enable TCP Fast Open"
 tcpscope_load packets=all || fail_all "insmod $TCPSCOPE_KO packets=all failed"
 events_reader_start "$EV"
@@ -127,7 +128,7 @@ client_steps() {
 # run_scenario SCENARIO SRVADDR CLIADDR PORT: the scenario's connections
 # (tfo: two), until all their transitions are in $EV. Sets OK_<port>.
 run_scenario() {
-	local sc=$1 srv=$2 cli=$3 port=$4 pfx=$TMPD/run-$4 n=1 i spid cpid ok=1
+	local sc=$1 srv=$2 cli=$3 port=$4 pfx=$TMPD/run-$4 n=1 spid cpid ok=1
 
 	[ "$sc" = tfo ] && n=2
 	ip netns exec "$NS_SRV" python3 "$SCENARIO" server "$sc" "$srv" "$port" \
@@ -136,7 +137,7 @@ run_scenario() {
 	BG_PIDS+=("$spid")
 	wait_for_line "$pfx.srv" '^listening' "$START_WAIT" || ok=
 	before_conn "$sc" "$port" || ok=
-	for i in $(seq "$n"); do
+	for _ in $(seq "$n"); do
 		ip netns exec "$NS_CLI" python3 "$SCENARIO" client "$sc" "$srv" "$port" \
 			"$TMPD/sync-$port" > "$pfx.cli" 2>&1 &
 		cpid=$!
@@ -348,8 +349,10 @@ prop_lost-third-ack() {
 # client's SYN, the server's SYN-ACK), both handshake checks ok.
 check_conns() {
 	local port=$1 cport jk j k bad=0
+	local -a cports
 
-	for cport in $(cat "$TMPD/run-$port.ports"); do
+	mapfile -t cports < "$TMPD/run-$port.ports"
+	for cport in "${cports[@]}"; do
 		jk=$(cap_fields "$port" | awk -v c="$3:$cport" -v s="$2:$port" '
 			$1 == c && $3 == "[S]" && j == "" { j = $4 }
 			$1 == s && $2 == c && $3 == "[S.]" && k == "" { k = $4 }
@@ -362,7 +365,7 @@ check_conns() {
 			bad=1
 		fi
 	done
-	return $bad
+	return "$bad"
 }
 
 PORT=9300

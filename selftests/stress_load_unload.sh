@@ -49,7 +49,8 @@ churn_server "$SRV6" 9001 "$TMPD/srv6" || ok=
 SRV6_PID=$CHURN_SRV_PID
 CLI_PIDS=()
 for a in "$SRV4 9000 4" "$SRV6 9001 6"; do
-	set -- $a
+	read -r -a args <<< "$a"
+	set -- "${args[@]}"
 	ip netns exec "$NS_CLI" "$CHURN" client "$1" "$2" --report 100 \
 		> "$TMPD/cli$3" 2>&1 &
 	CLI_PIDS+=($!)
@@ -59,6 +60,7 @@ wait_for_count "$TMPD/cli4" '^connections ' 1 20 || ok=
 wait_for_count "$TMPD/cli6" '^connections ' 1 20 || ok=
 # /proc/net/tcpscope read in a loop, across every load and unload (bash
 # builtins only: no process per read; a pause so it takes no whole CPU).
+# shellcheck disable=SC2016 # the inner shell's own $1
 ip netns exec "$NS_CLI" bash -c '
 	while :; do
 		{ while read -r l; do :; done < "$1"; } 2>/dev/null

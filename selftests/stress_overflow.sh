@@ -12,6 +12,7 @@
 # LISTEN -> SYN_RECV -> CLOSE for any child that lost an ACK race).
 # TCPSCOPE_STRESS_CONNS (default 400): connections per client per case.
 
+# shellcheck disable=SC2317 # checks run by name (ktap_test_result NAME)
 . "$(dirname "$0")/lib.sh"
 
 require_env
