@@ -4,8 +4,9 @@
 #
 #   make [KDIR=...] [W=1]   build ./tcpscope.ko
 #   make install            modules_install + depmod
-#   make style              checkpatch --strict on every source file, and
-#                           no include cycle among module/'s files
+#   make style              checkpatch --strict on every C file, shellcheck
+#                           on every shell script, and no include cycle
+#                           among module/'s files
 #   make check              build for 6.1 and 6.12, run the selftests in VMs
 #   make stress             the randomized tests with 10 times the cases
 #   make demo               the handshake/close demo in a VM
