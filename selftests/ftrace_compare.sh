@@ -8,7 +8,6 @@
 # address (the client's local port at CLOSE -> SYN_SENT, the child's
 # remote side at LISTEN -> SYN_RECV), tcpscope must report the real one.
 
-# shellcheck disable=SC2317 # checks run by name (ktap_test_result NAME)
 . "$(dirname "$0")/lib.sh"
 
 require_env

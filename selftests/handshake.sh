@@ -9,7 +9,6 @@
 # equal to the socket's SO_COOKIE (the cookie `ss -e` shows), and
 # CLOCK_MONOTONIC timestamps.
 
-# shellcheck disable=SC2317 # checks run by name (ktap_test_result NAME)
 . "$(dirname "$0")/lib.sh"
 
 require_env

@@ -6,7 +6,6 @@
 # the module in use, the reader unharmed), repeated load/unload cycles,
 # unprivileged readers of /proc/net/tcpscope racing them.
 
-# shellcheck disable=SC2317 # checks run by name (ktap_test_result NAME)
 . "$(dirname "$0")/lib.sh"
 
 require_env

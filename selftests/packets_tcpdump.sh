@@ -25,7 +25,6 @@
 #  - packets=off: no packet lines; packets=bogus: insmod fails, with a
 #    message.
 
-# shellcheck disable=SC2317 # checks run by name (ktap_test_result NAME)
 . "$(dirname "$0")/lib.sh"
 
 require_env

@@ -13,7 +13,6 @@
 # hooks switched off (listen=0 max_listeners=0) they are listed off and
 # left out of kprobes/list, and the rest still attaches.
 
-# shellcheck disable=SC2317 # checks run by name (ktap_test_result NAME)
 . "$(dirname "$0")/lib.sh"
 
 require_env

@@ -24,7 +24,6 @@
 #  - the connections table on both ends: ISNs J and K as in the capture,
 #    the SYN-ACK acks J+1 (plus Fast Open data), the final ACK K+1.
 
-# shellcheck disable=SC2317 # checks run by name (ktap_test_result NAME)
 . "$(dirname "$0")/lib.sh"
 
 require_env

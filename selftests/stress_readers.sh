@@ -14,7 +14,6 @@
 #    line twice, every line well-formed, lines == stats read, the LOST
 #    lines == stats lost, and produced == read + lost.
 
-# shellcheck disable=SC2317 # checks run by name (ktap_test_result NAME)
 . "$(dirname "$0")/lib.sh"
 
 require_env
