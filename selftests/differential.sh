@@ -75,8 +75,6 @@ ns_sysctls() {
 # delayed_link: a second veth pair, 192.0.2.1/2001:db8:2::1 (client) and
 # 192.0.2.2/2001:db8:2::2 (server), netem DELAY_MS on both ends.
 delayed_link() {
-	local deadline=$((SECONDS + 5))
-
 	ip link add name vd-cli netns "$NS_CLI" type veth \
 		peer name vd-srv netns "$NS_SRV" || return 1
 	ip -n "$NS_CLI" addr add 192.0.2.1/24 dev vd-cli &&
@@ -88,10 +86,7 @@ delayed_link() {
 	tc -n "$NS_CLI" qdisc add dev vd-cli root netem delay "${DELAY_MS}ms" &&
 	tc -n "$NS_SRV" qdisc add dev vd-srv root netem delay "${DELAY_MS}ms" ||
 		return 1
-	until ip -n "$NS_SRV" link show vd-srv | grep -q LOWER_UP; do
-		[ "$SECONDS" -ge "$deadline" ] && return 1
-		sleep 0.1
-	done
+	wait_until 5 link_up "$NS_SRV" vd-srv
 }
 
 # drop_rules: a port's offset in its cycle's block of 8 (port & 7) says
@@ -171,37 +166,37 @@ trace_overruns() {
 		awk '/^(overrun|dropped events):/ { n += $NF } END { print n + 0 }'
 }
 
-# settled NS: every TCP socket left in NS is a timewait socket.
+# settled NS...: every TCP socket left in each NS is a timewait socket.
 settled() {
-	! ip netns exec "$1" ss -tanoH | grep -v 'timer:(timewait' | grep -q .
+	local ns
+
+	for ns; do
+		ip netns exec "$ns" ss -tanoH | grep -v 'timer:(timewait' | grep -q . &&
+			return 1
+	done
+	return 0
 }
 
 # wait_settled: until both namespaces hold timewait sockets only.
 wait_settled() {
-	local deadline=$((SECONDS + 30 * SLOW))
+	wait_until -i 0.5 $((30 * SLOW)) settled "$NS_CLI" "$NS_SRV" && return 0
+	ktap_print_msg "sockets left after $((30 * SLOW)) s:" \
+		"$(ip netns exec "$NS_CLI" ss -tanoH; ip netns exec "$NS_SRV" ss -tanoH)"
+	return 1
+}
 
-	until settled "$NS_CLI" && settled "$NS_SRV"; do
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			ktap_print_msg "sockets left after 30 s:" \
-				"$(ip netns exec "$NS_CLI" ss -tanoH; ip netns exec "$NS_SRV" ss -tanoH)"
-			return 1
-		fi
-		sleep 0.5
-	done
+# none_pending: no tcpscope socket of the run is still open; PENDING is
+# how many are.
+none_pending() {
+	PENDING=$(python3 "$LIFECYCLES" pending --events "$EV")
+	[ "$PENDING" = 0 ]
 }
 
 # wait_ended: until every tcpscope socket of the run reached CLOSE (the
 # namespaces are gone, which ends their timewait sockets).
 wait_ended() {
-	local deadline=$((SECONDS + 60 * SLOW)) n
-
-	while :; do
-		n=$(python3 "$LIFECYCLES" pending --events "$EV")
-		[ "$n" = 0 ] && return 0
-		[ "$SECONDS" -ge "$deadline" ] && break
-		sleep 1
-	done
-	ktap_print_msg "$n tcpscope sockets still open 60 s after the namespaces were deleted"
+	wait_until -i 1 $((60 * SLOW)) none_pending && return 0
+	ktap_print_msg "$PENDING tcpscope sockets still open $((60 * SLOW)) s after the namespaces were deleted"
 	return 1
 }
 

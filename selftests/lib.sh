@@ -193,41 +193,66 @@ trap 'exit 1' TERM INT
 # Every test needs root, the helpers and a scratch directory.
 require_env() {
 	[ "$(id -u)" -eq 0 ] || skip_all "must run as root (in the test VM)"
-	[ -x "$TCPCONN" ] && [ -x "$EVREAD" ] && [ -x "$CHURN" ] ||
+	{ [ -x "$TCPCONN" ] && [ -x "$EVREAD" ] && [ -x "$CHURN" ]; } ||
 		fail_all "C helpers missing: run 'make -C selftests' on the host first"
-	[ -n "${TCPSCOPE_KO:-}" ] && [ -f "$TCPSCOPE_KO" ] ||
+	{ [ -n "${TCPSCOPE_KO:-}" ] && [ -f "$TCPSCOPE_KO" ]; } ||
 		fail_all "TCPSCOPE_KO='${TCPSCOPE_KO:-}' is not a module file"
 	[ -r /proc/modules ] || skip_all "kernel without module support"
 	TMPD=$(mktemp -d /tmp/tcpscope-selftest.XXXXXX)
 }
 
+# wait_until [-i EVERY] TIMEOUT CMD...: run CMD (in this shell, so that it
+# may set variables) every EVERY seconds (0.1) until it succeeds: 0; or,
+# once TIMEOUT whole seconds have passed and a last run failed, 1. Every
+# polling loop of the tests is this one.
+wait_until() {
+	local every=0.1 deadline
+
+	if [ "$1" = -i ]; then
+		every=$2
+		shift 2
+	fi
+	if ! [[ $1 =~ ^[0-9]+$ ]] || [ $# -lt 2 ]; then
+		echo "wait_until: want [-i EVERY] TIMEOUT CMD..., not: $*" >&2
+		return 2
+	fi
+	deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep "$every"
+	done
+}
+
+# gone PID: PID has ended.
+gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
 # bg_wait PID TIMEOUT: wait for a background job; its exit status, or
 # 124 (and the job killed) if it is still running after TIMEOUT seconds.
 bg_wait() {
-	local pid=$1 deadline=$((SECONDS + $2))
+	if ! wait_until "$2" gone "$1"; then
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		return 124
+	fi
+	wait "$1"
+}
 
-	while kill -0 "$pid" 2>/dev/null; do
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			kill -KILL "$pid" 2>/dev/null
-			wait "$pid" 2>/dev/null
-			return 124
-		fi
-		sleep 0.1
-	done
-	wait "$pid"
+# has_count FILE REGEX COUNT: FILE has at least COUNT lines matching
+# REGEX (extended).
+has_count() {
+	local n
+
+	n=$(grep -Ec -- "$2" "$1" 2>/dev/null)
+	[ "${n:-0}" -ge "$3" ]
 }
 
 # wait_for_count FILE REGEX COUNT TIMEOUT: until FILE has at least COUNT
 # lines matching REGEX (extended); non-zero on timeout.
 wait_for_count() {
-	local file=$1 re=$2 count=$3 deadline=$((SECONDS + $4)) n
-
-	while :; do
-		n=$(grep -Ec -- "$re" "$file" 2>/dev/null)
-		[ "${n:-0}" -ge "$count" ] && return 0
-		[ "$SECONDS" -ge "$deadline" ] && return 1
-		sleep 0.1
-	done
+	wait_until "$4" has_count "$1" "$2" "$3"
 }
 
 wait_for_line() {
@@ -239,7 +264,7 @@ wait_for_line() {
 # setup_ns_pair: two fresh namespaces $NS_CLI and $NS_SRV joined by a
 # veth pair, $CLI4/$CLI6 on the client side, $SRV4/$SRV6 on the server.
 setup_ns_pair() {
-	local suffix ns dev deadline
+	local suffix
 
 	suffix=$(mktemp -u XXXXXX)
 	NS_CLI=tcpscope-cli-$suffix
@@ -259,14 +284,13 @@ setup_ns_pair() {
 	ip -n "$NS_CLI" link set veth-cli up || return 1
 	ip -n "$NS_SRV" link set veth-srv up || return 1
 	# Wait for carrier so the first SYN is not lost.
-	deadline=$((SECONDS + 5))
-	for ns in "$NS_CLI:veth-cli" "$NS_SRV:veth-srv"; do
-		dev=${ns#*:}
-		until ip -n "${ns%%:*}" link show "$dev" | grep -q LOWER_UP; do
-			[ "$SECONDS" -ge "$deadline" ] && return 1
-			sleep 0.1
-		done
-	done
+	wait_until 5 link_up "$NS_CLI" veth-cli &&
+		wait_until 5 link_up "$NS_SRV" veth-srv
+}
+
+# link_up NS DEV: DEV in NS has carrier.
+link_up() {
+	ip -n "$1" link show "$2" | grep -q LOWER_UP
 }
 
 # ns_inode NSNAME: the namespace's inode number (what ns= shows).
@@ -572,17 +596,21 @@ ftrace_norm() {
 
 # ------------------------------------------------------------ tcpdump
 
+# capture_still PCAP: PCAP has the size it had at the last call (TD_SIZE).
+capture_still() {
+	local cur
+
+	cur=$(stat -c %s "$1" 2>/dev/null || echo 0)
+	[ "$cur" = "$TD_SIZE" ] && return 0
+	TD_SIZE=$cur
+	return 1
+}
+
 # td_stop PID PCAP: stop tcpdump once its capture file has stopped growing
 # (it writes each packet at once: -U, --immediate-mode).
 td_stop() {
-	local deadline=$((SECONDS + 20 * SLOW)) prev=-1 cur
-
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		cur=$(stat -c %s "$2" 2>/dev/null || echo 0)
-		[ "$cur" = "$prev" ] && break
-		prev=$cur
-		sleep 1
-	done
+	TD_SIZE=-1
+	wait_until -i 1 $((20 * SLOW)) capture_still "$2" || true
 	kill -INT "$1"
 	bg_wait "$1" 10 > /dev/null 2>&1
 }
@@ -682,15 +710,19 @@ stats_produced() {
 # moving (unchanged over INTERVAL seconds, default 0.2); non-zero on
 # timeout.
 stats_quiet() {
-	local deadline=$((SECONDS + $1)) interval=${2:-0.2} prev=-1 cur
+	QUIET_PRODUCED=-1
+	wait_until -i "${2:-0.2}" "$1" produced_still
+}
 
-	while :; do
-		cur=$(stats_produced)
-		[ -n "$cur" ] && [ "$cur" = "$prev" ] && return 0
-		[ "$SECONDS" -ge "$deadline" ] && return 1
-		prev=$cur
-		sleep "$interval"
-	done
+# produced_still: stats' total produced is as at the last call
+# (QUIET_PRODUCED).
+produced_still() {
+	local cur
+
+	cur=$(stats_produced)
+	[ -n "$cur" ] && [ "$cur" = "$QUIET_PRODUCED" ] && return 0
+	QUIET_PRODUCED=$cur
+	return 1
 }
 
 # drain_settled OUT ST: read what events holds into OUT (appended; evread's
@@ -701,18 +733,29 @@ stats_quiet() {
 # most 10 s (times SLOW): then any difference left is the caller's to
 # report. Non-zero if evread failed.
 drain_settled() {
-	local out=$1 st=$2 prev=-1 cur deadline=$((SECONDS + 10 * SLOW))
+	DRAIN_PRODUCED=-1
+	DRAIN_FAILED=
+	# The pause: a burst of expiries may still be running.
+	wait_until -i 0.2 $((10 * SLOW)) drained_once "$1" "$2" || true
+	[ -z "$DRAIN_FAILED" ]
+}
 
-	while :; do
-		"$EVREAD" nonblock "$EVENTS" >> "$out" 2>> "$out.err" || return 1
-		cat "$STATS" > "$st"
-		cur=$(stat_get "$st" total produced)
-		[ "$cur" = "$(( $(stat_get "$st" total read) + $(stat_get "$st" total lost) ))" ] &&
-			return 0
-		[ "$cur" = "$prev" ] || [ "$SECONDS" -ge "$deadline" ] && return 0
-		prev=$cur
-		sleep 0.2	# a burst of expiries may still be running
-	done
+# drained_once OUT ST: one round of drain_settled: whether it may stop
+# (DRAIN_FAILED set if evread failed).
+drained_once() {
+	local cur
+
+	if ! "$EVREAD" nonblock "$EVENTS" >> "$1" 2>> "$1.err"; then
+		DRAIN_FAILED=1
+		return 0
+	fi
+	cat "$STATS" > "$2"
+	cur=$(stat_get "$2" total produced)
+	[ "$cur" = "$(( $(stat_get "$2" total read) + $(stat_get "$2" total lost) ))" ] &&
+		return 0
+	[ "$cur" = "$DRAIN_PRODUCED" ] && return 0
+	DRAIN_PRODUCED=$cur
+	return 1
 }
 
 # tcpscope_gone: no module, debugfs directory or /proc/net/tcpscope left.

@@ -82,20 +82,23 @@ ss_synrecv() {
 	ip netns exec "$NS_SRV" ss -Hnt state syn-recv "sport = :$1" | wc -l
 }
 
+# held_still COUNTER...: the server's COUNTERs are as at the last call
+# (SETTLE_LAST).
+held_still() {
+	local now='' c
+
+	for c; do
+		now+="$(nstat_get "$NS_SRV" "$c") "
+	done
+	[ "$now" = "$SETTLE_LAST" ] && return 0
+	SETTLE_LAST=$now
+	return 1
+}
+
 # settle COUNTER...: until the server's COUNTERs held still for 1.5 s.
 settle() {
-	local last='' now c deadline=$((SECONDS + 30 * SLOW))
-
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		now=''
-		for c in "$@"; do
-			now+="$(nstat_get "$NS_SRV" "$c") "
-		done
-		[ "$now" = "$last" ] && return 0
-		last=$now
-		sleep 1.5
-	done
-	return 1
+	SETTLE_LAST=''
+	wait_until -i 1.5 $((30 * SLOW)) held_still "$@"
 }
 
 re_ip() {	# re_ip ADDR: ADDR with its dots escaped
@@ -258,10 +261,10 @@ fi
 touch "$TMPD/ctl-8081/stop" "$TMPD/ctl-8082/stop"
 # Gone before part C reads TCPSynRetrans: a request of a listener still
 # open would send its SYN-ACK again (one of a closed listener is dropped).
-for _ in $(seq $((50 * SLOW))); do
-	[ -z "$(ss_listen 8081)$(ss_listen 8082)" ] && break
-	sleep 0.1
-done
+listeners_gone() {
+	[ -z "$(ss_listen 8081)$(ss_listen 8082)" ]
+}
+wait_until $((5 * SLOW)) listeners_gone || true
 
 # ---------------------------------------------------------------- C
 ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_synack_retries=2

@@ -28,7 +28,7 @@ ktap_set_plan 15
 
 run_mode() {
 	local mode=$1 port=$((8080 + $1)) out=$TMPD/drain-$1 st=$TMPD/stats-$1 pid
-	local first last prev cur deadline produced read lost nlost nread ok
+	local first last produced read lost nlost nread ok
 
 	if ! tcpscope_load bufsize_kb=$BUFKB overwrite="$mode"; then
 		ktap_test_fail "overwrite=$mode: insmod bufsize_kb=$BUFKB"
@@ -44,15 +44,7 @@ run_mode() {
 		--count "$N" --bytes 10 > "$TMPD/cli-$mode" 2>&1 || ok=
 	bg_wait "$pid" 30 || ok=
 	# Quiet: produced no longer moves.
-	deadline=$((SECONDS + 15))
-	prev=-1
-	while :; do
-		cur=$(stat_get "$STATS" total produced)
-		[ "$cur" = "$prev" ] && break
-		[ "$SECONDS" -ge "$deadline" ] && break
-		prev=$cur
-		sleep 0.5
-	done
+	stats_quiet 15 0.5 || true
 	events_drain > "$out" 2> "$TMPD/drain-err" || ok=
 	cat "$STATS" > "$st"
 	first=$(awk '/^port /{ print $2; exit }' "$TMPD/cli-$mode")

@@ -163,10 +163,7 @@ sockets_vs_ss() {
 }
 
 ok=
-for _ in 1 2 3; do
-	sockets_vs_ss "$NS_A" && { ok=1; break; }
-	sleep 0.2
-done
+wait_until -i 0.2 1 sockets_vs_ss "$NS_A" && ok=1
 if [ -n "$ok" ] && echo "$SOCKETS" | grep -qx "LISTEN 1" &&
    echo "$SOCKETS" | grep -qx "ESTABLISHED 2"; then
 	ktap_test_pass "A: sockets lines equal ss -tan (LISTEN 1, ESTABLISHED 2, ...)"

@@ -94,14 +94,15 @@ fi
 # Consuming stream: what the blocking read returned is not returned
 # again; with what was drained before (the listener's CLOSE -> LISTEN)
 # and the rest, each of the connection's 12 events comes exactly once.
-deadline=$((SECONDS + 10))
-: > "$TMPD/rest"
-while :; do
+# all_12: one more non-blocking read, and the 12 events are in (n: how
+# many are).
+all_12() {
 	"$EVREAD" nonblock "$EVENTS" >> "$TMPD/rest" 2>/dev/null
 	n=$(cat "$TMPD/pre" "$TMPD/block" "$TMPD/rest" | grep -Ec ":8081 .* -> |:${CPORT:-none} .* -> ")
-	[ "$n" -ge 12 ] || [ "$SECONDS" -ge "$deadline" ] && break
-	sleep 0.2
-done
+	[ "$n" -ge 12 ]
+}
+: > "$TMPD/rest"
+wait_until -i 0.2 10 all_12 || true
 dups=$(cat "$TMPD/pre" "$TMPD/block" "$TMPD/rest" | grep -E "$RE_EVENT" | sort | uniq -d)
 if [ "$n" -eq 12 ] && [ -z "$dups" ]; then
 	ktap_test_pass "each event is read exactly once (12 for the connection)"

@@ -12,7 +12,6 @@
 # LISTEN -> SYN_RECV -> CLOSE for any child that lost an ACK race).
 # TCPSCOPE_STRESS_CONNS (default 400): connections per client per case.
 
-# shellcheck disable=SC2317 # checks run by name (ktap_test_result NAME)
 . "$(dirname "$0")/lib.sh"
 
 require_env
@@ -58,38 +57,40 @@ expect_trans() {
 	} | LC_ALL=C sort
 }
 
+# trans_as_expected CONNS TW0: check_trans's test, once.
+trans_as_expected() {
+	local c=$1 tw0=$2 k
+
+	# TIME_WAITs end (TIME_WAIT -> CLOSE) early, as tcp_tw_reuse=1 lets
+	# new connections take their ports, or at 60 s: at most one for each
+	# of this case's connections and for each one left by the earlier
+	# cases (a slow kernel reaches their 60 s). A client that finds no
+	# timewait bucket closes (FIN_WAIT2 -> CLOSE, TCPTimeWaitOverflow):
+	# count it as entering TIME_WAIT.
+	proc_trans "$NS_CLI" | awk -v c="$((c + tw0))" '
+		$1 == "TIME_WAIT" && $3 == "CLOSE" && $4 <= c { next }
+		$1 == "FIN_WAIT2" && ($3 == "CLOSE" || $3 == "TIME_WAIT") { fw += $4; next }
+		{ print }
+		END { if (fw) print "FIN_WAIT2 -> TIME_WAIT", fw }' |
+		LC_ALL=C sort > "$TMPD/got-cli"
+	proc_trans "$NS_SRV" > "$TMPD/got-srv"
+	k=$(awk '$1 == "SYN_RECV" && $3 == "CLOSE" { print $4 }' "$TMPD/got-srv")
+	expect_trans "$c" 2 "${k:-0}" "${SRV_TR[@]}" > "$TMPD/want-srv"
+	if ! cmp -s "$TMPD/want-cli" "$TMPD/got-cli" ||
+	   ! cmp -s "$TMPD/want-srv" "$TMPD/got-srv"; then
+		return 1
+	fi
+	[ "${k:-0}" -gt 0 ] &&
+		ktap_print_msg "$k children died in SYN_RECV (racing ACKs), counted as such"
+	return 0
+}
+
 # check_trans CONNS TW0: both namespaces count exactly CONNS connections
 # and the two listeners (waits up to 10 s for the last ACKs). TW0: the
 # client namespace's timewait sockets when tcpscope was loaded.
 check_trans() {
-	local c=$1 tw0=$2 deadline=$((SECONDS + 10)) k
-
-	expect_trans "$c" 0 0 "${CLI_TR[@]}" > "$TMPD/want-cli"
-	while :; do
-		# TIME_WAITs end (TIME_WAIT -> CLOSE) early, as tcp_tw_reuse=1
-		# lets new connections take their ports, or at 60 s: at most
-		# one for each of this case's connections and for each one left
-		# by the earlier cases (a slow kernel reaches their 60 s). A
-		# client that finds no timewait bucket closes (FIN_WAIT2 ->
-		# CLOSE, TCPTimeWaitOverflow): count it as entering TIME_WAIT.
-		proc_trans "$NS_CLI" | awk -v c="$((c + tw0))" '
-			$1 == "TIME_WAIT" && $3 == "CLOSE" && $4 <= c { next }
-			$1 == "FIN_WAIT2" && ($3 == "CLOSE" || $3 == "TIME_WAIT") { fw += $4; next }
-			{ print }
-			END { if (fw) print "FIN_WAIT2 -> TIME_WAIT", fw }' |
-			LC_ALL=C sort > "$TMPD/got-cli"
-		proc_trans "$NS_SRV" > "$TMPD/got-srv"
-		k=$(awk '$1 == "SYN_RECV" && $3 == "CLOSE" { print $4 }' "$TMPD/got-srv")
-		expect_trans "$c" 2 "${k:-0}" "${SRV_TR[@]}" > "$TMPD/want-srv"
-		if cmp -s "$TMPD/want-cli" "$TMPD/got-cli" &&
-		   cmp -s "$TMPD/want-srv" "$TMPD/got-srv"; then
-			[ "${k:-0}" -gt 0 ] &&
-				ktap_print_msg "$k children died in SYN_RECV (racing ACKs), counted as such"
-			return 0
-		fi
-		[ "$SECONDS" -ge "$deadline" ] && break
-		sleep 0.3
-	done
+	expect_trans "$1" 0 0 "${CLI_TR[@]}" > "$TMPD/want-cli"
+	wait_until -i 0.3 10 trans_as_expected "$1" "$2" && return 0
 	ktap_print_msg "client namespace, expected vs got:"$'\n'"$(diff "$TMPD/want-cli" "$TMPD/got-cli")"
 	ktap_print_msg "server namespace, expected vs got:"$'\n'"$(diff "$TMPD/want-srv" "$TMPD/got-srv")"
 	return 1
@@ -137,7 +138,7 @@ CASE=0
 
 # run_case MODE READER: READER is "none" or "slow".
 run_case() {
-	local mode=$1 rdr=$2 ok=1 p4 p6 c4 c6 pid deadline tag tw0
+	local mode=$1 rdr=$2 ok=1 p4 p6 c4 c6 pid tag tw0
 	local out=$TMPD/out-$mode-$rdr st=$TMPD/stats-$mode-$rdr
 
 	tag="overwrite=$mode, $([ "$rdr" = slow ] && echo "slow reader" || echo "no reader")"
@@ -173,15 +174,10 @@ run_case() {
 	if [ "$rdr" = slow ]; then
 		# Let it catch up, then stop it while it waits. It reads a
 		# byte per read(): on the debug kernel 60 s are not enough.
-		deadline=$((SECONDS + 60 * SLOW))
-		until caught_up "$out"; do
-			if [ "$SECONDS" -ge "$deadline" ]; then
-				ktap_print_msg "slow reader did not catch up in $((60 * SLOW))s: $(tail -n 1 "$TMPD/st-now")"
-				ok=
-				break
-			fi
-			sleep 0.5
-		done
+		if ! wait_until -i 0.5 $((60 * SLOW)) caught_up "$out"; then
+			ktap_print_msg "slow reader did not catch up in $((60 * SLOW))s: $(tail -n 1 "$TMPD/st-now")"
+			ok=
+		fi
 		sleep 1
 		kill -TERM "$SLOW_PID"
 		bg_wait "$SLOW_PID" 5 2>/dev/null
