@@ -64,16 +64,6 @@ static void print_usage(void)
 	exit(2);
 }
 
-static socklen_t parse_addr(const char *addr, const char *port,
-			    struct sockaddr_storage *ss)
-{
-	socklen_t len = sockaddr_parse(addr, port, ss);
-
-	if (!len)
-		print_usage();
-	return len;
-}
-
 static double now(void)
 {
 	struct timespec ts;
@@ -117,24 +107,13 @@ static int read_eof(int fd, int interruptible)
 
 static int run_server(struct sockaddr_storage *ss, socklen_t len)
 {
-	struct sockaddr_storage peer;
 	unsigned long accepted = 0;
-	socklen_t plen;
-	int one = 1, lfd, fd;
+	const char *what;
+	int lfd, fd;
 
-	lfd = socket(ss->ss_family, SOCK_STREAM, 0);
+	lfd = sockaddr_listen(ss, len, 1024, &what);
 	if (lfd < 0)
-		die("socket");
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
-		die("SO_REUSEADDR");
-	if (bind(lfd, (struct sockaddr *)ss, len))
-		die("bind");
-	if (listen(lfd, 1024))
-		die("listen");
-	plen = sizeof(peer);
-	if (getsockname(lfd, (struct sockaddr *)&peer, &plen))
-		die("getsockname");
-	printf("listening %d\n", sockaddr_port(&peer));
+		die(what);
 	fflush(stdout);
 
 	while (!stopped()) {
@@ -202,15 +181,9 @@ int main(int argc, char **argv)
 	socklen_t len;
 	int server, i;
 
-	if (argc < 4)
+	len = sockaddr_args(argc, argv, &server, &ss);
+	if (!len)
 		print_usage();
-	if (!strcmp(argv[1], "server"))
-		server = 1;
-	else if (!strcmp(argv[1], "client"))
-		server = 0;
-	else
-		print_usage();
-	len = parse_addr(argv[2], argv[3], &ss);
 	for (i = 4; i < argc; i++) {
 		if (server)
 			print_usage();

@@ -72,16 +72,6 @@ static void print_usage(void)
 	exit(2);
 }
 
-static socklen_t parse_addr(const char *addr, const char *port,
-			    struct sockaddr_storage *ss)
-{
-	socklen_t len = sockaddr_parse(addr, port, ss);
-
-	if (!len)
-		print_usage();
-	return len;
-}
-
 static void write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
@@ -138,9 +128,10 @@ static int run_server(struct sockaddr_storage *ss, socklen_t len, long count,
 		      int close_first, int hold)
 {
 	struct sockaddr_storage peer;
+	const char *what;
 	socklen_t plen;
 	sigset_t set;
-	int one = 1, lfd, fd, sig;
+	int lfd, fd, sig;
 	long i;
 
 	sigemptyset(&set);
@@ -150,19 +141,9 @@ static int run_server(struct sockaddr_storage *ss, socklen_t len, long count,
 	if (hold && sigprocmask(SIG_BLOCK, &set, NULL))
 		die("sigprocmask");
 
-	lfd = socket(ss->ss_family, SOCK_STREAM, 0);
+	lfd = sockaddr_listen(ss, len, 128, &what);
 	if (lfd < 0)
-		die("socket");
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
-		die("SO_REUSEADDR");
-	if (bind(lfd, (struct sockaddr *)ss, len))
-		die("bind");
-	if (listen(lfd, 128))
-		die("listen");
-	plen = sizeof(peer);
-	if (getsockname(lfd, (struct sockaddr *)&peer, &plen))
-		die("getsockname");
-	printf("listening %d\n", sockaddr_port(&peer));
+		die(what);
 	print_cookie(lfd);
 	fflush(stdout);
 
@@ -255,15 +236,9 @@ int main(int argc, char **argv)
 	double hold = 0;
 	socklen_t len;
 
-	if (argc < 4)
+	len = sockaddr_args(argc, argv, &server, &ss);
+	if (!len)
 		print_usage();
-	if (!strcmp(argv[1], "server"))
-		server = 1;
-	else if (!strcmp(argv[1], "client"))
-		server = 0;
-	else
-		print_usage();
-	len = parse_addr(argv[2], argv[3], &ss);
 	for (i = 4; i < argc; i++) {
 		if (!strcmp(argv[i], "--count") && i + 1 < argc) {
 			count = atol(argv[++i]);
