@@ -2,7 +2,7 @@
 /*
  * tcptext: the TCP part of a packet record as `tcpdump -S -n` prints it.
  * One copy for the two places that must print the same text:
- * module/format.c (the events file) and scripts/tcpscope-raw.c (the reader
+ * module/format.c (the events file) and tools/tcpscope-raw.c (the reader
  * of events_raw). The includer first includes uapi/tcpscope.h and provides
  * u8 and u32, bool, size_t, strlen(), ARRAY_SIZE() and __always_inline
  * (the C library's <sys/cdefs.h> has it).

@@ -2,7 +2,7 @@
 /*
  * format: records to what readers get: text lines for events, binary
  * records for events_raw. The line format is documented in
- * Documentation/tcpscope.rst and reproduced by scripts/tcpscope-raw.c;
+ * Documentation/tcpscope.rst and reproduced by tools/tcpscope-raw.c;
  * change all three together.
  */
 
@@ -52,7 +52,7 @@ const char *tcpscope_state_name(unsigned int state)
  * its cost. Each helper writes at the cursor and returns the new cursor;
  * the caller's buffer has room for a whole line (TCPSCOPE_LINE_MAX), so
  * they do not check bounds. Packet and listen lines go through tcptext.h's
- * bounded tput_*(), shared with scripts/tcpscope-raw.c.
+ * bounded tput_*(), shared with tools/tcpscope-raw.c.
  */
 
 /* A string literal: its length is known at compile time. */

@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../scripts/stopread.h"
+#include "../tools/stopread.h"
 
 static char buf[1 << 16];
 

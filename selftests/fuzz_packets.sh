@@ -15,7 +15,7 @@
 #    RE_PACKET, RE_LOST);
 #  - every events_raw record is well formed (fuzz.py rawcheck: kind, size,
 #    version; packet records: dir, family, flags, optlen <= 40), and
-#    scripts/tcpscope-raw renders them into lines of the same formats;
+#    tools/tcpscope-raw renders them into lines of the same formats;
 #  - ns srv's "packets rx + bad + frag" grew by exactly what reached
 #    LOCAL_IN as TCP, counted by netfilter itself (nft "meta l4proto tcp"
 #    counters at input: tcpscope finds TCP the same way, but through AH,

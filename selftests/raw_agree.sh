@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # raw_agree.sh: the text stream (events) and the binary stream
-# (events_raw, rendered by scripts/tcpscope-raw) must agree. N identical
+# (events_raw, rendered by tools/tcpscope-raw) must agree. N identical
 # connections run one at a time, and after each one the stream is drained
 # by the text reader and the raw reader in turn, so each reader gets whole
 # connections. Then:

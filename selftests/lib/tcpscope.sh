@@ -74,10 +74,10 @@ tcpscope_loaded() {
 }
 
 # Which stream the tests read: "text" (events) or "raw" (events_raw,
-# rendered to the same text by scripts/tcpscope-raw, which must agree).
+# rendered to the same text by tools/tcpscope-raw, which must agree).
 TCPSCOPE_READER=${TCPSCOPE_READER:-text}
 EVENTS_RAW=$DEBUGFS_DIR/events_raw
-RAWREAD=${RAWREAD:-$SELFTESTS_DIR/../scripts/tcpscope-raw}
+RAWREAD=${RAWREAD:-$SELFTESTS_DIR/../tools/tcpscope-raw}
 
 # Background reader of the events stream, as text, into FILE
 # ($EVREADER_PID; its errors into FILE.err). events_reader_stop's SIGTERM

@@ -7,7 +7,7 @@
  * EAGAIN, where the reader ends. Killing a reader instead (cat, say) can
  * land between its read() and its write(), and what it read is gone.
  *
- * Used by scripts/tcpscope-raw and selftests/evread (follow).
+ * Used by tools/tcpscope-raw and selftests/evread (follow).
  */
 #ifndef TCPSCOPE_STOPREAD_H
 #define TCPSCOPE_STOPREAD_H
