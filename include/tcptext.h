@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tcptext: the TCP part of a packet record as `tcpdump -S -n` prints it.
- * One copy for the two places that must print the same text:
- * module/format.c (the events file) and tools/tcpscope-raw.c (the reader
- * of events_raw). The includer first includes uapi/tcpscope.h and provides
- * u8 and u32, bool, size_t, strlen(), ARRAY_SIZE() and __always_inline
- * (the C library's <sys/cdefs.h> has it).
+ * tcptext: the line format: every record of include/uapi/tcpscope.h as
+ * the text line the events file prints (Documentation/tcpscope.rst),
+ * tput_record() and tput_lost(); the packet lines as `tcpdump -S -n`
+ * prints a segment. One copy for every place that prints them:
+ * module/format.c (the events file, and the endpoints and state names of
+ * the other files) and tools/tcpscope-raw.c (the reader of events_raw).
+ * The includer first includes uapi/tcpscope.h and provides u8, u16 and
+ * u32, bool, size_t, strlen(), strnlen(), ARRAY_SIZE(), AF_INET6 and
+ * __always_inline (the C library's <sys/cdefs.h> has it).
  *
  * Text is appended with the tput_*() helpers below, never with a printf:
  * the events reader formats every record, and parsing a format string per
@@ -206,6 +209,146 @@ static void tput_hex(struct text *t, const u8 *p, unsigned int n)
 
 	for (i = 0; i < n; i++)
 		tput_xint(t, p[i], 2);
+}
+
+/* @v in hex, as few digits as it takes. */
+static void tput_xint64(struct text *t, unsigned long long v)
+{
+	char tmp[16];
+
+	tput_mem(t, tmp, text_put_hex(tmp, v, 1) - tmp);
+}
+
+/* The name of enum tcpscope_tcp_state @state, or "UNKNOWN". */
+static const char *text_state_name(unsigned int state)
+{
+	static const char * const names[TCPSCOPE_MAX_STATES] = {
+		[TCPSCOPE_ESTABLISHED]		= "ESTABLISHED",
+		[TCPSCOPE_SYN_SENT]		= "SYN_SENT",
+		[TCPSCOPE_SYN_RECV]		= "SYN_RECV",
+		[TCPSCOPE_FIN_WAIT1]		= "FIN_WAIT1",
+		[TCPSCOPE_FIN_WAIT2]		= "FIN_WAIT2",
+		[TCPSCOPE_TIME_WAIT]		= "TIME_WAIT",
+		[TCPSCOPE_CLOSE]		= "CLOSE",
+		[TCPSCOPE_CLOSE_WAIT]		= "CLOSE_WAIT",
+		[TCPSCOPE_LAST_ACK]		= "LAST_ACK",
+		[TCPSCOPE_LISTEN]		= "LISTEN",
+		[TCPSCOPE_CLOSING]		= "CLOSING",
+		[TCPSCOPE_NEW_SYN_RECV]		= "NEW_SYN_RECV",
+		[TCPSCOPE_BOUND_INACTIVE]	= "BOUND_INACTIVE",
+	};
+
+	if (state < TCPSCOPE_MAX_STATES && names[state])
+		return names[state];
+	return "UNKNOWN";
+}
+
+static void tput_state_name(struct text *t, unsigned int state)
+{
+	tput_str(t, text_state_name(state));
+}
+
+/* "198.51.100.1" */
+static void tput_ip4(struct text *t, const u8 *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i)
+			tput_char(t, '.');
+		tput_dec(t, a[i]);
+	}
+}
+
+/* v4-mapped, or ISATAP (::0:5efe:a.b.c.d, ::200:5efe:a.b.c.d) */
+static bool text_ip6_has_ip4(const u8 *a)
+{
+	static const u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(mapped) && a[i] == mapped[i]; i++)
+		;
+	if (i == sizeof(mapped))
+		return true;
+	return (a[8] | 0x02) == 0x02 && a[9] == 0 && a[10] == 0x5e &&
+	       a[11] == 0xfe;
+}
+
+/*
+ * The first of the longest run of zero words among the first @range,
+ * if it is at least two long (else -1), as the kernel's %pI6c picks it;
+ * its length in *@longest.
+ */
+static int text_ip6_zero_run(const u16 *w, int range, int *longest)
+{
+	int i, j, len, pos = -1;
+
+	*longest = 1;
+	for (i = 0; i < range; i++) {
+		for (j = i, len = 0; j < range && !w[j]; j++)
+			len++;
+		if (len > *longest) {
+			*longest = len;
+			pos = i;
+		}
+	}
+	return pos;
+}
+
+/* "2001:db8::1": the kernel's %pI6c (ip6_compressed_string()). */
+static void tput_ip6(struct text *t, const u8 *a)
+{
+	bool use_ip4 = text_ip6_has_ip4(a), colon = false;
+	int i, range = use_ip4 ? 6 : 8, pos, longest;
+	u16 w[8];
+
+	for (i = 0; i < 8; i++)
+		w[i] = (u16)(a[2 * i] << 8 | a[2 * i + 1]);
+	pos = text_ip6_zero_run(w, range, &longest);
+	for (i = 0; i < range; i++) {
+		if (i == pos) {
+			tput_str(t, colon || i == 0 ? "::" : ":");
+			colon = false;
+			i += longest - 1;
+			continue;
+		}
+		if (colon)
+			tput_char(t, ':');
+		tput_xint(t, w[i], 1);
+		colon = true;
+	}
+	if (use_ip4) {
+		if (colon)
+			tput_char(t, ':');
+		tput_ip4(t, a + 12);
+	}
+}
+
+/* "198.51.100.1:80" or "[2001:db8::1]:80"; @port in network order. */
+static void tput_endpoint(struct text *t, unsigned int family, const u8 *addr,
+			  __be16 port)
+{
+	const u8 *pb = (const u8 *)&port;
+
+	if (family == AF_INET6) {
+		tput_char(t, '[');
+		tput_ip6(t, addr);
+		tput_char(t, ']');
+	} else {
+		tput_ip4(t, addr);
+	}
+	tput_char(t, ':');
+	tput_dec(t, get_be16(pb));
+}
+
+/* "<local> > <remote>" */
+static void tput_endpoints(struct text *t, unsigned int family,
+			   const u8 *saddr, __be16 sport, const u8 *daddr,
+			   __be16 dport)
+{
+	tput_endpoint(t, family, saddr, sport);
+	tput_lit(t, " > ");
+	tput_endpoint(t, family, daddr, dport);
 }
 
 /* TCP option kinds tcpdump names (print-tcp.c tcp_option_values). */
@@ -521,14 +664,13 @@ static const char *listen_overflow_name(unsigned int overflow)
 }
 
 /*
- * A listen record after "listen ", given its two endpoints as text:
+ * A listen record after "listen ":
  * "<local> synq D/L acceptq D/L <cause>[ <overflow>][ retry N after_us N]
  * [ cookie][ timeout][ peer <peer>][ synflood]"
  */
-static void tput_listen(struct text *t, const struct tcpscope_listen_rec *r,
-			const char *local, const char *peer)
+static void tput_listen(struct text *t, const struct tcpscope_listen_rec *r)
 {
-	tput_str(t, local);
+	tput_endpoint(t, r->family, r->saddr, r->sport);
 	tput_lit(t, " synq ");
 	tput_dec(t, r->synq);
 	tput_char(t, '/');
@@ -555,10 +697,102 @@ static void tput_listen(struct text *t, const struct tcpscope_listen_rec *r,
 		tput_lit(t, " timeout");
 	if (r->dport) {
 		tput_lit(t, " peer ");
-		tput_str(t, peer);
+		tput_endpoint(t, r->family, r->daddr, r->dport);
 	}
 	if (r->flags & TCPSCOPE_LISTEN_F_FLOOD)
 		tput_lit(t, " synflood");
+}
+
+/* "state <local> > <remote> <OLD> -> <NEW>" */
+static void tput_state(struct text *t, const struct tcpscope_state_rec *r)
+{
+	tput_lit(t, "state ");
+	tput_endpoints(t, r->family, r->saddr, r->sport, r->daddr, r->dport);
+	tput_char(t, ' ');
+	tput_state_name(t, r->oldstate);
+	tput_lit(t, " -> ");
+	tput_state_name(t, r->newstate);
+}
+
+/* "reset tx|rx <local> > <remote> <STATE>[ reason <REASON>]" */
+static void tput_reset(struct text *t, const struct tcpscope_reset_rec *r)
+{
+	tput_str(t, r->received ? "reset rx " : "reset tx ");
+	tput_endpoints(t, r->family, r->saddr, r->sport, r->daddr, r->dport);
+	tput_char(t, ' ');
+	tput_state_name(t, r->state);
+	if (r->reason[0]) {
+		tput_lit(t, " reason ");
+		tput_mem(t, r->reason, strnlen(r->reason, sizeof(r->reason)));
+	}
+}
+
+/* "tx|rx <src> > <dst> " and what tcpdump prints after "...: ". */
+static void tput_packet(struct text *t, const struct tcpscope_packet_rec *r)
+{
+	tput_str(t, r->dir == TCPSCOPE_DIR_TX ? "tx " : "rx ");
+	tput_endpoints(t, r->family, r->saddr, r->sport, r->daddr, r->dport);
+	tput_char(t, ' ');
+	tput_tcp(t, r);
+}
+
+/* "<sec>.<nsec> cpu<N> ns=<inode> id=<cookie> " */
+static void tput_prefix(struct text *t, const struct tcpscope_hdr *h)
+{
+	char nsec[9];
+
+	tput_dec(t, h->ts_ns / 1000000000ULL);
+	tput_char(t, '.');
+	text_put_digits(nsec + 9, h->ts_ns % 1000000000ULL, 9);
+	tput_mem(t, nsec, 9);
+	tput_lit(t, " cpu");
+	tput_dec(t, h->cpu);
+	tput_lit(t, " ns=");
+	tput_dec(t, h->netns);
+	tput_lit(t, " id=");
+	tput_xint64(t, h->conn_id);
+	tput_char(t, ' ');
+}
+
+/* "LOST <count> cpu<N>\n": @count records lost on CPU @cpu. */
+static void tput_lost(struct text *t, unsigned long long count,
+		      unsigned int cpu)
+{
+	tput_lit(t, "LOST ");
+	tput_dec(t, count);
+	tput_lit(t, " cpu");
+	tput_dec(t, cpu);
+	tput_char(t, '\n');
+}
+
+/*
+ * The line of the record that starts with @h (aligned for its kind, all
+ * of its @h->size bytes there), ending in a newline; its header's
+ * lost_before is the caller's (tput_lost()).
+ */
+static void tput_record(struct text *t, const struct tcpscope_hdr *h)
+{
+	tput_prefix(t, h);
+	switch (h->kind) {
+	case TCPSCOPE_KIND_STATE:
+		tput_state(t, (const struct tcpscope_state_rec *)h);
+		break;
+	case TCPSCOPE_KIND_RESET:
+		tput_reset(t, (const struct tcpscope_reset_rec *)h);
+		break;
+	case TCPSCOPE_KIND_PACKET:
+		tput_packet(t, (const struct tcpscope_packet_rec *)h);
+		break;
+	case TCPSCOPE_KIND_LISTEN:
+		tput_lit(t, "listen ");
+		tput_listen(t, (const struct tcpscope_listen_rec *)h);
+		break;
+	default:
+		tput_lit(t, "kind");
+		tput_dec(t, h->kind);
+		break;
+	}
+	tput_char(t, '\n');
 }
 
 #endif /* _TCPSCOPE_TCPTEXT_H */
