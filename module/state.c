@@ -30,6 +30,28 @@ static void check_state_numbers(void)
 	BUILD_BUG_ON((int)TCPSCOPE_MAX_STATES < (int)TCP_MAX_STATES);
 }
 
+/* @r's header and states, for @sk (full or timewait); the tuple is next. */
+static void state_rec_init(struct tcpscope_state_rec *r, const struct sock *sk,
+			   int oldstate, int newstate)
+{
+	memset(r, 0, sizeof(*r));
+	tcpscope_record_hdr(&r->hdr, TCPSCOPE_KIND_STATE, sizeof(*r), sk);
+	r->oldstate = oldstate;
+	r->newstate = newstate;
+}
+
+/*
+ * @r to the ring, then to @net's counts and the connection table (@sk:
+ * the full socket, NULL for a timewait socket's).
+ */
+static void state_rec_write(struct tcpscope_state_rec *r,
+			    const struct net *net, const struct sock *sk)
+{
+	tcpscope_ring_write(&r->hdr);
+	tcpscope_pernet_count(net, r->oldstate, r->newstate);
+	tcpscope_conns_state(r, sk);
+}
+
 /**
  * tcpscope_state_emit() - record a transition of a full socket
  * @sk: the socket
@@ -41,14 +63,9 @@ void tcpscope_state_emit(const struct sock *sk, int oldstate, int newstate)
 	struct tcpscope_state_rec r;
 
 	check_state_numbers();
-	memset(&r, 0, sizeof(r));
-	tcpscope_record_hdr(&r.hdr, TCPSCOPE_KIND_STATE, sizeof(r), sk);
-	r.oldstate = oldstate;
-	r.newstate = newstate;
+	state_rec_init(&r, sk, oldstate, newstate);
 	tcpscope_record_tuple(sk, &r);
-	tcpscope_ring_write(&r.hdr);
-	tcpscope_pernet_count(sock_net(sk), oldstate, newstate);
-	tcpscope_conns_state(&r, sk);
+	state_rec_write(&r, sock_net(sk), sk);
 }
 
 /**
@@ -62,15 +79,9 @@ void tcpscope_state_emit_tw(const struct inet_timewait_sock *tw,
 {
 	struct tcpscope_state_rec r;
 
-	memset(&r, 0, sizeof(r));
-	tcpscope_record_hdr(&r.hdr, TCPSCOPE_KIND_STATE, sizeof(r),
-			    (const struct sock *)tw);
-	r.oldstate = oldstate;
-	r.newstate = newstate;
+	state_rec_init(&r, (const struct sock *)tw, oldstate, newstate);
 	tcpscope_record_tw_tuple(tw, &r);
-	tcpscope_ring_write(&r.hdr);
-	tcpscope_pernet_count(twsk_net(tw), oldstate, newstate);
-	tcpscope_conns_state(&r, NULL);
+	state_rec_write(&r, twsk_net(tw), NULL);
 }
 
 /**
