@@ -27,14 +27,11 @@
 . "$(dirname "$0")/lib.sh"
 
 require_env
-command -v tcpdump > /dev/null || skip_all "tcpdump is not installed"
-command -v tc > /dev/null || skip_all "tc is not installed"
+require_cmds tcpdump tc
 CONNS=$DEBUGFS_DIR/connections
 DELAY_US=300000
 dmesg_mark
 setup_ns_pair || fail_all "cannot set up the namespaces"
-NSI_CLI=$(ns_inode "$NS_CLI")
-NSI_SRV=$(ns_inode "$NS_SRV")
 # Static neighbours: a first SYN must not wait for an ARP or ND reply
 # (which netem delays too) before tcpdump sees it.
 static_neigh() {
@@ -179,8 +176,6 @@ tcpscope_unload
 
 # ---------------------------------------------------------- the bound
 setup_ns_pair || fail_all "cannot set up the namespaces"
-NSI_CLI=$(ns_inode "$NS_CLI")
-NSI_SRV=$(ns_inode "$NS_SRV")
 tcpscope_load max_conns=64 || fail_all "insmod max_conns=64 failed"
 ip netns exec "$NS_CLI" "$SELFTESTS_DIR/tcpsend.py" --syn "$SRV4" 9999 600 1 > "$TMPD/flood" 2>&1
 # The server's RSTs may still be on their way (a slow guest leaves the

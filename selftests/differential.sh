@@ -35,9 +35,7 @@
 . "$(dirname "$0")/lib.sh"
 
 require_env
-command -v nft > /dev/null || skip_all "nft is not installed"
-command -v tc > /dev/null || skip_all "tc is not installed"
-command -v python3 > /dev/null || skip_all "python3 is not installed"
+require_cmds nft tc python3
 ftrace_setup
 
 SEED=${TCPSCOPE_DIFF_SEED:-$(((RANDOM << 15 | RANDOM) % 1000000))}
@@ -220,8 +218,6 @@ result() {
 
 dmesg_mark
 setup_ns_pair || fail_all "cannot set up the namespaces"
-NSI_CLI=$(ns_inode "$NS_CLI")
-NSI_SRV=$(ns_inode "$NS_SRV")
 ns_sysctls || fail_all "cannot set the namespaces' sysctls"
 delayed_link || fail_all "cannot set up the delayed link (netem)"
 drop_rules || fail_all "cannot add the nft rules"

@@ -17,7 +17,7 @@
 . "$(dirname "$0")/lib.sh"
 
 require_env
-command -v nft > /dev/null || skip_all "nft is not installed"
+require_cmds nft
 ftrace_setup
 dmesg_mark
 setup_ns_pair || fail_all "cannot set up the namespaces"

@@ -45,10 +45,9 @@ COUNT=${TCPSCOPE_FUZZ_COUNT:-2000}
 
 require_env
 python3 -c 'import scapy.all' 2> /dev/null || skip_all "python3-scapy is not installed"
-command -v nft > /dev/null || skip_all "nft is not installed"
+require_cmds nft
 dmesg_mark
 setup_ns_pair || fail_all "cannot set up the namespaces"
-NSI_SRV=$(ns_inode "$NS_SRV")
 CMAC=$(ip -n "$NS_CLI" -br link show veth-cli | awk '{ print $3 }')
 SMAC=$(ip -n "$NS_SRV" -br link show veth-srv | awk '{ print $3 }')
 ip netns exec "$NS_SRV" nft -f - <<-EOF || fail_all "nft: no input counter"

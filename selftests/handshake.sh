@@ -15,8 +15,6 @@ require_env
 dmesg_mark
 tcpscope_load || fail_all "insmod $TCPSCOPE_KO failed"
 setup_ns_pair || fail_all "cannot set up the namespaces"
-NSI_CLI=$(ns_inode "$NS_CLI")
-NSI_SRV=$(ns_inode "$NS_SRV")
 
 ktap_print_header
 ktap_set_plan 20

@@ -70,6 +70,15 @@ require_env() {
 	TMPD=$(mktemp -d /tmp/tcpscope-selftest.XXXXXX)
 }
 
+# require_cmds CMD...: skip the test unless every CMD is installed.
+require_cmds() {
+	local c
+
+	for c; do
+		command -v "$c" > /dev/null || skip_all "$c is not installed"
+	done
+}
+
 # wait_until [-i EVERY] TIMEOUT CMD...: run CMD (in this shell, so that it
 # may set variables) every EVERY seconds (0.1) until it succeeds: 0; or,
 # once TIMEOUT whole seconds have passed and a last run failed, 1. Every

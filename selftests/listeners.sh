@@ -40,8 +40,7 @@
 . "$(dirname "$0")/lib.sh"
 
 require_env
-command -v nstat > /dev/null || skip_all "nstat is not installed"
-command -v nft > /dev/null || skip_all "nft is not installed"
+require_cmds nstat nft
 LISTENERS=$DEBUGFS_DIR/listeners
 LISTENER=(python3 "$SELFTESTS_DIR/listener.py")
 EV=$TMPD/ev

@@ -18,7 +18,7 @@ setup_ns_pair || fail_all "cannot set up the namespaces"
 # would land in its rings between the drain and the stats.
 ip netns exec "$NS_CLI" sysctl -qw net.ipv4.tcp_max_tw_buckets=0 ||
 	fail_all "cannot set tcp_max_tw_buckets"
-command -v taskset > /dev/null || skip_all "taskset not found"
+require_cmds taskset
 
 N=${LOST_CONNS:-250}
 BUFKB=8

@@ -28,12 +28,10 @@
 FRAG_PY=$SELFTESTS_DIR/frag.py
 
 require_env
-command -v tcpdump > /dev/null || skip_all "tcpdump is not installed"
+require_cmds tcpdump
 python3 -c 'import scapy.all' 2> /dev/null || skip_all "python3-scapy is not installed"
 dmesg_mark
 setup_ns_pair || fail_all "cannot set up the namespaces"
-NSI_CLI=$(ns_inode "$NS_CLI")
-NSI_SRV=$(ns_inode "$NS_SRV")
 CMAC=$(ip -n "$NS_CLI" -br link show veth-cli | awk '{ print $3 }')
 SMAC=$(ip -n "$NS_SRV" -br link show veth-srv | awk '{ print $3 }')
 

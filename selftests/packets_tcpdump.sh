@@ -28,11 +28,9 @@
 . "$(dirname "$0")/lib.sh"
 
 require_env
-command -v tcpdump > /dev/null || skip_all "tcpdump is not installed"
+require_cmds tcpdump
 dmesg_mark
 setup_ns_pair || fail_all "cannot set up the namespaces"
-NSI_CLI=$(ns_inode "$NS_CLI")
-NSI_SRV=$(ns_inode "$NS_SRV")
 
 ktap_print_header
 ktap_set_plan 26

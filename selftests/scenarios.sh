@@ -27,14 +27,10 @@
 . "$(dirname "$0")/lib.sh"
 
 require_env
-command -v tcpdump > /dev/null || skip_all "tcpdump is not installed"
-command -v nft > /dev/null || skip_all "nft is not installed"
-command -v tc > /dev/null || skip_all "tc is not installed"
+require_cmds tcpdump nft tc
 ftrace_setup
 dmesg_mark
 setup_ns_pair || fail_all "cannot set up the namespaces"
-NSI_CLI=$(ns_inode "$NS_CLI")
-NSI_SRV=$(ns_inode "$NS_SRV")
 SCENARIO=$SELFTESTS_DIR/scenario.py
 SCENARIOS="server-close third-ack-data tfo half-close simultaneous lost-third-ack"
 EV=$TMPD/events

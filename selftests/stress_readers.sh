@@ -17,7 +17,7 @@
 . "$(dirname "$0")/lib.sh"
 
 require_env
-command -v taskset > /dev/null || skip_all "taskset not found"
+require_cmds taskset
 KILLS=${TCPSCOPE_STRESS_KILLS:-5}
 # Seconds of churn for the per-CPU readers.
 PERCPU_S=${TCPSCOPE_STRESS_PERCPU_S:-5}

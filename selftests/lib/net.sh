@@ -8,15 +8,15 @@
 # selftests/lib.sh; do not run it.
 
 # shellcheck disable=SC2034 # addresses for the tests
-# shellcheck disable=SC2153 # NSI_CLI, NSI_SRV: set by the tests
 
 CLI4=198.51.100.1
 SRV4=198.51.100.2
 CLI6=2001:db8::1
 SRV6=2001:db8::2
 
-# setup_ns_pair: two fresh namespaces $NS_CLI and $NS_SRV joined by a
-# veth pair, $CLI4/$CLI6 on the client side, $SRV4/$SRV6 on the server.
+# setup_ns_pair: two fresh namespaces $NS_CLI and $NS_SRV (inodes
+# $NSI_CLI and $NSI_SRV, what ns= shows) joined by a veth pair, $CLI4/$CLI6
+# on the client side, $SRV4/$SRV6 on the server.
 setup_ns_pair() {
 	local suffix
 
@@ -37,6 +37,8 @@ setup_ns_pair() {
 	ip -n "$NS_SRV" addr add "$SRV6/64" dev veth-srv nodad || return 1
 	ip -n "$NS_CLI" link set veth-cli up || return 1
 	ip -n "$NS_SRV" link set veth-srv up || return 1
+	NSI_CLI=$(ns_inode "$NS_CLI")
+	NSI_SRV=$(ns_inode "$NS_SRV")
 	# Wait for carrier so the first SYN is not lost.
 	wait_until 5 link_up "$NS_CLI" veth-cli &&
 		wait_until 5 link_up "$NS_SRV" veth-srv
