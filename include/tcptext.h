@@ -211,53 +211,71 @@ static void tput_hex(struct text *t, const u8 *p, unsigned int n)
 		tput_xint(t, p[i], 2);
 }
 
-/* @v in hex, as few digits as it takes. */
-static void tput_xint64(struct text *t, unsigned long long v)
+/*
+ * The cursor at the end of @t if @n more bytes and the NUL fit, else
+ * NULL: a piece of known most length is then written unbounded with the
+ * text_put_*() helpers and ended with text_end().
+ */
+static __always_inline char *text_room(struct text *t, size_t n)
 {
-	char tmp[16];
-
-	tput_mem(t, tmp, text_put_hex(tmp, v, 1) - tmp);
+	return t->size - t->len > n ? t->buf + t->len : NULL;
 }
 
-/* The name of enum tcpscope_tcp_state @state, or "UNKNOWN". */
-static const char *text_state_name(unsigned int state)
+static __always_inline void text_end(struct text *t, char *end)
 {
-	static const char * const names[TCPSCOPE_MAX_STATES] = {
-		[TCPSCOPE_ESTABLISHED]		= "ESTABLISHED",
-		[TCPSCOPE_SYN_SENT]		= "SYN_SENT",
-		[TCPSCOPE_SYN_RECV]		= "SYN_RECV",
-		[TCPSCOPE_FIN_WAIT1]		= "FIN_WAIT1",
-		[TCPSCOPE_FIN_WAIT2]		= "FIN_WAIT2",
-		[TCPSCOPE_TIME_WAIT]		= "TIME_WAIT",
-		[TCPSCOPE_CLOSE]		= "CLOSE",
-		[TCPSCOPE_CLOSE_WAIT]		= "CLOSE_WAIT",
-		[TCPSCOPE_LAST_ACK]		= "LAST_ACK",
-		[TCPSCOPE_LISTEN]		= "LISTEN",
-		[TCPSCOPE_CLOSING]		= "CLOSING",
-		[TCPSCOPE_NEW_SYN_RECV]		= "NEW_SYN_RECV",
-		[TCPSCOPE_BOUND_INACTIVE]	= "BOUND_INACTIVE",
-	};
+	t->len = end - t->buf;
+	*end = '\0';
+}
 
-	if (state < TCPSCOPE_MAX_STATES && names[state])
-		return names[state];
+#define TEXT_NAME(s)	{ #s, sizeof(#s) - 1 }
+
+/* enum tcpscope_tcp_state's names, with their lengths (14 at most). */
+static const struct {
+	const char *name;
+	unsigned int len;
+} tcptext_states[TCPSCOPE_MAX_STATES] = {
+	[TCPSCOPE_ESTABLISHED]		= TEXT_NAME(ESTABLISHED),
+	[TCPSCOPE_SYN_SENT]		= TEXT_NAME(SYN_SENT),
+	[TCPSCOPE_SYN_RECV]		= TEXT_NAME(SYN_RECV),
+	[TCPSCOPE_FIN_WAIT1]		= TEXT_NAME(FIN_WAIT1),
+	[TCPSCOPE_FIN_WAIT2]		= TEXT_NAME(FIN_WAIT2),
+	[TCPSCOPE_TIME_WAIT]		= TEXT_NAME(TIME_WAIT),
+	[TCPSCOPE_CLOSE]		= TEXT_NAME(CLOSE),
+	[TCPSCOPE_CLOSE_WAIT]		= TEXT_NAME(CLOSE_WAIT),
+	[TCPSCOPE_LAST_ACK]		= TEXT_NAME(LAST_ACK),
+	[TCPSCOPE_LISTEN]		= TEXT_NAME(LISTEN),
+	[TCPSCOPE_CLOSING]		= TEXT_NAME(CLOSING),
+	[TCPSCOPE_NEW_SYN_RECV]		= TEXT_NAME(NEW_SYN_RECV),
+	[TCPSCOPE_BOUND_INACTIVE]	= TEXT_NAME(BOUND_INACTIVE),
+};
+
+/* The name of enum tcpscope_tcp_state @state, or "UNKNOWN". */
+static inline const char *text_state_name(unsigned int state)
+{
+	if (state < TCPSCOPE_MAX_STATES && tcptext_states[state].name)
+		return tcptext_states[state].name;
 	return "UNKNOWN";
 }
 
-static void tput_state_name(struct text *t, unsigned int state)
+/* @state's name at @p, unbounded (14 bytes at most); returns the end. */
+static char *text_put_state_name(char *p, unsigned int state)
 {
-	tput_str(t, text_state_name(state));
+	if (state < TCPSCOPE_MAX_STATES && tcptext_states[state].name)
+		return text_put_mem(p, tcptext_states[state].name,
+				    tcptext_states[state].len);
+	return text_put_mem(p, "UNKNOWN", 7);
 }
 
-/* "198.51.100.1" */
-static void tput_ip4(struct text *t, const u8 *a)
+/* "198.51.100.1" at @p, unbounded (15 bytes at most). */
+static char *text_put_ip4(char *p, const u8 *a)
 {
-	unsigned int i;
-
-	for (i = 0; i < 4; i++) {
-		if (i)
-			tput_char(t, '.');
-		tput_dec(t, a[i]);
-	}
+	p = text_put_dec(p, a[0]);
+	*p++ = '.';
+	p = text_put_dec(p, a[1]);
+	*p++ = '.';
+	p = text_put_dec(p, a[2]);
+	*p++ = '.';
+	return text_put_dec(p, a[3]);
 }
 
 /* v4-mapped, or ISATAP (::0:5efe:a.b.c.d, ::200:5efe:a.b.c.d) */
@@ -295,8 +313,11 @@ static int text_ip6_zero_run(const u16 *w, int range, int *longest)
 	return pos;
 }
 
-/* "2001:db8::1": the kernel's %pI6c (ip6_compressed_string()). */
-static void tput_ip6(struct text *t, const u8 *a)
+/*
+ * "2001:db8::1" at @p, unbounded (45 bytes at most): the kernel's %pI6c
+ * (lib/vsprintf.c ip6_compressed_string()).
+ */
+static char *text_put_ip6(char *p, const u8 *a)
 {
 	bool use_ip4 = text_ip6_has_ip4(a), colon = false;
 	int i, range = use_ip4 ? 6 : 8, pos, longest;
@@ -307,48 +328,68 @@ static void tput_ip6(struct text *t, const u8 *a)
 	pos = text_ip6_zero_run(w, range, &longest);
 	for (i = 0; i < range; i++) {
 		if (i == pos) {
-			tput_str(t, colon || i == 0 ? "::" : ":");
+			if (colon || i == 0)
+				*p++ = ':';
+			*p++ = ':';
 			colon = false;
 			i += longest - 1;
 			continue;
 		}
 		if (colon)
-			tput_char(t, ':');
-		tput_xint(t, w[i], 1);
+			*p++ = ':';
+		p = text_put_hex(p, w[i], 1);
 		colon = true;
 	}
 	if (use_ip4) {
 		if (colon)
-			tput_char(t, ':');
-		tput_ip4(t, a + 12);
+			*p++ = ':';
+		p = text_put_ip4(p, a + 12);
 	}
+	return p;
 }
 
-/* "198.51.100.1:80" or "[2001:db8::1]:80"; @port in network order. */
-static void tput_endpoint(struct text *t, unsigned int family, const u8 *addr,
-			  __be16 port)
+/* The most an endpoint takes: "[" 45 "]:" 5. */
+#define TEXT_ENDPOINT_MAX	53
+
+/*
+ * "198.51.100.1:80" or "[2001:db8::1]:80" at @p, unbounded
+ * (TEXT_ENDPOINT_MAX bytes at most); @port in network order.
+ */
+static char *text_put_endpoint(char *p, unsigned int family, const u8 *addr,
+			       __be16 port)
 {
 	const u8 *pb = (const u8 *)&port;
 
 	if (family == AF_INET6) {
-		tput_char(t, '[');
-		tput_ip6(t, addr);
-		tput_char(t, ']');
+		*p++ = '[';
+		p = text_put_ip6(p, addr);
+		*p++ = ']';
 	} else {
-		tput_ip4(t, addr);
+		p = text_put_ip4(p, addr);
 	}
-	tput_char(t, ':');
-	tput_dec(t, get_be16(pb));
+	*p++ = ':';
+	return text_put_dec(p, get_be16(pb));
 }
 
-/* "<local> > <remote>" */
-static void tput_endpoints(struct text *t, unsigned int family,
-			   const u8 *saddr, __be16 sport, const u8 *daddr,
-			   __be16 dport)
+/* "<local> > <remote>" at @p, unbounded (2 * TEXT_ENDPOINT_MAX + 3). */
+static char *text_put_endpoints(char *p, unsigned int family,
+				const u8 *saddr, __be16 sport,
+				const u8 *daddr, __be16 dport)
 {
-	tput_endpoint(t, family, saddr, sport);
-	tput_lit(t, " > ");
-	tput_endpoint(t, family, daddr, dport);
+	p = text_put_endpoint(p, family, saddr, sport);
+	p = text_put_mem(p, " > ", 3);
+	return text_put_endpoint(p, family, daddr, dport);
+}
+
+static void tput_endpoint(struct text *t, unsigned int family, const u8 *addr,
+			  __be16 port)
+{
+	char tmp[TEXT_ENDPOINT_MAX], *p = text_room(t, TEXT_ENDPOINT_MAX);
+
+	if (p)
+		text_end(t, text_put_endpoint(p, family, addr, port));
+	else
+		tput_mem(t, tmp, text_put_endpoint(tmp, family, addr, port) - tmp);
 }
 
 /* TCP option kinds tcpdump names (print-tcp.c tcp_option_values). */
@@ -703,55 +744,97 @@ static void tput_listen(struct text *t, const struct tcpscope_listen_rec *r)
 		tput_lit(t, " synflood");
 }
 
-/* "state <local> > <remote> <OLD> -> <NEW>" */
-static void tput_state(struct text *t, const struct tcpscope_state_rec *r)
+/* The most a state line takes after the prefix, and a reset line. */
+#define TEXT_STATE_MAX	(6 + 2 * TEXT_ENDPOINT_MAX + 3 + 1 + 14 + 4 + 14)
+#define TEXT_RESET_MAX	(9 + 2 * TEXT_ENDPOINT_MAX + 3 + 1 + 14 + 8 + 32)
+
+/* "state <local> > <remote> <OLD> -> <NEW>" at @p, unbounded. */
+static char *text_put_state(char *p, const struct tcpscope_state_rec *r)
 {
-	tput_lit(t, "state ");
-	tput_endpoints(t, r->family, r->saddr, r->sport, r->daddr, r->dport);
-	tput_char(t, ' ');
-	tput_state_name(t, r->oldstate);
-	tput_lit(t, " -> ");
-	tput_state_name(t, r->newstate);
+	p = text_put_mem(p, "state ", 6);
+	p = text_put_endpoints(p, r->family, r->saddr, r->sport, r->daddr,
+			       r->dport);
+	*p++ = ' ';
+	p = text_put_state_name(p, r->oldstate);
+	p = text_put_mem(p, " -> ", 4);
+	return text_put_state_name(p, r->newstate);
 }
 
-/* "reset tx|rx <local> > <remote> <STATE>[ reason <REASON>]" */
+/* "reset tx|rx <local> > <remote> <STATE>[ reason <REASON>]", unbounded */
+static char *text_put_reset(char *p, const struct tcpscope_reset_rec *r)
+{
+	p = text_put_mem(p, r->received ? "reset rx " : "reset tx ", 9);
+	p = text_put_endpoints(p, r->family, r->saddr, r->sport, r->daddr,
+			       r->dport);
+	*p++ = ' ';
+	p = text_put_state_name(p, r->state);
+	if (r->reason[0]) {
+		p = text_put_mem(p, " reason ", 8);
+		p = text_put_mem(p, r->reason,
+				 strnlen(r->reason, sizeof(r->reason)));
+	}
+	return p;
+}
+
+static void tput_state(struct text *t, const struct tcpscope_state_rec *r)
+{
+	char tmp[TEXT_STATE_MAX], *p = text_room(t, TEXT_STATE_MAX);
+
+	if (p)
+		text_end(t, text_put_state(p, r));
+	else
+		tput_mem(t, tmp, text_put_state(tmp, r) - tmp);
+}
+
 static void tput_reset(struct text *t, const struct tcpscope_reset_rec *r)
 {
-	tput_str(t, r->received ? "reset rx " : "reset tx ");
-	tput_endpoints(t, r->family, r->saddr, r->sport, r->daddr, r->dport);
-	tput_char(t, ' ');
-	tput_state_name(t, r->state);
-	if (r->reason[0]) {
-		tput_lit(t, " reason ");
-		tput_mem(t, r->reason, strnlen(r->reason, sizeof(r->reason)));
-	}
+	char tmp[TEXT_RESET_MAX], *p = text_room(t, TEXT_RESET_MAX);
+
+	if (p)
+		text_end(t, text_put_reset(p, r));
+	else
+		tput_mem(t, tmp, text_put_reset(tmp, r) - tmp);
 }
 
 /* "tx|rx <src> > <dst> " and what tcpdump prints after "...: ". */
 static void tput_packet(struct text *t, const struct tcpscope_packet_rec *r)
 {
 	tput_str(t, r->dir == TCPSCOPE_DIR_TX ? "tx " : "rx ");
-	tput_endpoints(t, r->family, r->saddr, r->sport, r->daddr, r->dport);
+	tput_endpoint(t, r->family, r->saddr, r->sport);
+	tput_lit(t, " > ");
+	tput_endpoint(t, r->family, r->daddr, r->dport);
 	tput_char(t, ' ');
 	tput_tcp(t, r);
 }
 
-/* "<sec>.<nsec> cpu<N> ns=<inode> id=<cookie> " */
+/* The most a prefix takes: 11 "." 9 " cpu" 5 " ns=" 10 " id=" 16 " " */
+#define TEXT_PREFIX_MAX	70
+
+/* "<sec>.<nsec> cpu<N> ns=<inode> id=<cookie> " at @p, unbounded. */
+static char *text_put_prefix(char *p, const struct tcpscope_hdr *h)
+{
+	p = text_put_dec(p, h->ts_ns / 1000000000ULL);
+	*p++ = '.';
+	p += 9;
+	text_put_digits(p, h->ts_ns % 1000000000ULL, 9);
+	p = text_put_mem(p, " cpu", 4);
+	p = text_put_dec(p, h->cpu);
+	p = text_put_mem(p, " ns=", 4);
+	p = text_put_dec(p, h->netns);
+	p = text_put_mem(p, " id=", 4);
+	p = text_put_hex(p, h->conn_id, 1);
+	*p++ = ' ';
+	return p;
+}
+
 static void tput_prefix(struct text *t, const struct tcpscope_hdr *h)
 {
-	char nsec[9];
+	char tmp[TEXT_PREFIX_MAX], *p = text_room(t, TEXT_PREFIX_MAX);
 
-	tput_dec(t, h->ts_ns / 1000000000ULL);
-	tput_char(t, '.');
-	text_put_digits(nsec + 9, h->ts_ns % 1000000000ULL, 9);
-	tput_mem(t, nsec, 9);
-	tput_lit(t, " cpu");
-	tput_dec(t, h->cpu);
-	tput_lit(t, " ns=");
-	tput_dec(t, h->netns);
-	tput_lit(t, " id=");
-	tput_xint64(t, h->conn_id);
-	tput_char(t, ' ');
+	if (p)
+		text_end(t, text_put_prefix(p, h));
+	else
+		tput_mem(t, tmp, text_put_prefix(tmp, h) - tmp);
 }
 
 /* "LOST <count> cpu<N>\n": @count records lost on CPU @cpu. */
