@@ -212,28 +212,36 @@ static void tput_hex(struct text *t, const u8 *p, unsigned int n)
 }
 
 /*
- * The cursor at the end of @t if @n more bytes and the NUL fit, else
- * NULL: a piece of known most length is then written unbounded with the
- * text_put_*() helpers and ended with text_end().
+ * Where to write a piece of at most @n bytes with the unbounded
+ * text_put_*() helpers: at the end of @t if it fits there with the NUL,
+ * else in @tmp (@n bytes). text_piece_end() then appends it.
  */
-static __always_inline char *text_room(struct text *t, size_t n)
+static __always_inline char *text_piece(struct text *t, char *tmp, size_t n)
 {
-	return t->size - t->len > n ? t->buf + t->len : NULL;
+	return t->size - t->len > n ? t->buf + t->len : tmp;
 }
 
-static __always_inline void text_end(struct text *t, char *end)
+/* The piece written from @p (text_piece()'s) to @end. */
+static __always_inline void text_piece_end(struct text *t, char *p, char *tmp,
+					   char *end)
 {
+	if (p == tmp) {
+		tput_mem(t, tmp, end - tmp);
+		return;
+	}
 	t->len = end - t->buf;
 	*end = '\0';
 }
 
 #define TEXT_NAME(s)	{ #s, sizeof(#s) - 1 }
 
-/* enum tcpscope_tcp_state's names, with their lengths (14 at most). */
-static const struct {
+struct text_name {
 	const char *name;
 	unsigned int len;
-} tcptext_states[TCPSCOPE_MAX_STATES] = {
+};
+
+/* enum tcpscope_tcp_state's names, with their lengths (14 at most). */
+static const struct text_name tcptext_states[TCPSCOPE_MAX_STATES] = {
 	[TCPSCOPE_ESTABLISHED]		= TEXT_NAME(ESTABLISHED),
 	[TCPSCOPE_SYN_SENT]		= TEXT_NAME(SYN_SENT),
 	[TCPSCOPE_SYN_RECV]		= TEXT_NAME(SYN_RECV),
@@ -249,21 +257,27 @@ static const struct {
 	[TCPSCOPE_BOUND_INACTIVE]	= TEXT_NAME(BOUND_INACTIVE),
 };
 
-/* The name of enum tcpscope_tcp_state @state, or "UNKNOWN". */
+/* enum tcpscope_tcp_state @state's name, or "UNKNOWN". */
+static inline const struct text_name *text_state(unsigned int state)
+{
+	static const struct text_name unknown = TEXT_NAME(UNKNOWN);
+
+	if (state < TCPSCOPE_MAX_STATES && tcptext_states[state].name)
+		return &tcptext_states[state];
+	return &unknown;
+}
+
 static inline const char *text_state_name(unsigned int state)
 {
-	if (state < TCPSCOPE_MAX_STATES && tcptext_states[state].name)
-		return tcptext_states[state].name;
-	return "UNKNOWN";
+	return text_state(state)->name;
 }
 
 /* @state's name at @p, unbounded (14 bytes at most); returns the end. */
 static char *text_put_state_name(char *p, unsigned int state)
 {
-	if (state < TCPSCOPE_MAX_STATES && tcptext_states[state].name)
-		return text_put_mem(p, tcptext_states[state].name,
-				    tcptext_states[state].len);
-	return text_put_mem(p, "UNKNOWN", 7);
+	const struct text_name *n = text_state(state);
+
+	return text_put_mem(p, n->name, n->len);
 }
 
 /* "198.51.100.1" at @p, unbounded (15 bytes at most). */
@@ -384,12 +398,9 @@ static char *text_put_endpoints(char *p, unsigned int family,
 static void tput_endpoint(struct text *t, unsigned int family, const u8 *addr,
 			  __be16 port)
 {
-	char tmp[TEXT_ENDPOINT_MAX], *p = text_room(t, TEXT_ENDPOINT_MAX);
+	char tmp[TEXT_ENDPOINT_MAX], *p = text_piece(t, tmp, sizeof(tmp));
 
-	if (p)
-		text_end(t, text_put_endpoint(p, family, addr, port));
-	else
-		tput_mem(t, tmp, text_put_endpoint(tmp, family, addr, port) - tmp);
+	text_piece_end(t, p, tmp, text_put_endpoint(p, family, addr, port));
 }
 
 /* TCP option kinds tcpdump names (print-tcp.c tcp_option_values). */
@@ -778,22 +789,16 @@ static char *text_put_reset(char *p, const struct tcpscope_reset_rec *r)
 
 static void tput_state(struct text *t, const struct tcpscope_state_rec *r)
 {
-	char tmp[TEXT_STATE_MAX], *p = text_room(t, TEXT_STATE_MAX);
+	char tmp[TEXT_STATE_MAX], *p = text_piece(t, tmp, sizeof(tmp));
 
-	if (p)
-		text_end(t, text_put_state(p, r));
-	else
-		tput_mem(t, tmp, text_put_state(tmp, r) - tmp);
+	text_piece_end(t, p, tmp, text_put_state(p, r));
 }
 
 static void tput_reset(struct text *t, const struct tcpscope_reset_rec *r)
 {
-	char tmp[TEXT_RESET_MAX], *p = text_room(t, TEXT_RESET_MAX);
+	char tmp[TEXT_RESET_MAX], *p = text_piece(t, tmp, sizeof(tmp));
 
-	if (p)
-		text_end(t, text_put_reset(p, r));
-	else
-		tput_mem(t, tmp, text_put_reset(tmp, r) - tmp);
+	text_piece_end(t, p, tmp, text_put_reset(p, r));
 }
 
 /* "tx|rx <src> > <dst> " and what tcpdump prints after "...: ". */
@@ -829,12 +834,9 @@ static char *text_put_prefix(char *p, const struct tcpscope_hdr *h)
 
 static void tput_prefix(struct text *t, const struct tcpscope_hdr *h)
 {
-	char tmp[TEXT_PREFIX_MAX], *p = text_room(t, TEXT_PREFIX_MAX);
+	char tmp[TEXT_PREFIX_MAX], *p = text_piece(t, tmp, sizeof(tmp));
 
-	if (p)
-		text_end(t, text_put_prefix(p, h));
-	else
-		tput_mem(t, tmp, text_put_prefix(tmp, h) - tmp);
+	text_piece_end(t, p, tmp, text_put_prefix(p, h));
 }
 
 /* "LOST <count> cpu<N>\n": @count records lost on CPU @cpu. */
