@@ -102,6 +102,23 @@ wait_until() {
 	done
 }
 
+# unchanged VAR CMD...: CMD's output is what it was at the last call with
+# VAR, which keeps it (set VAR to -1 before the first). A CMD that fails
+# is not unchanged, and clears VAR. For waits on a value to settle:
+# wait_until -i EVERY TIMEOUT unchanged VAR CMD...
+unchanged() {
+	local var=$1 cur
+
+	shift
+	if ! cur=$("$@"); then
+		printf -v "$var" '%s' ''
+		return 1
+	fi
+	[ "$cur" = "${!var}" ] && return 0
+	printf -v "$var" '%s' "$cur"
+	return 1
+}
+
 # gone PID: PID has ended.
 gone() {
 	! kill -0 "$1" 2>/dev/null

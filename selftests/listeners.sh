@@ -81,23 +81,20 @@ ss_synrecv() {
 	ip netns exec "$NS_SRV" ss -Hnt state syn-recv "sport = :$1" | wc -l
 }
 
-# held_still COUNTER...: the server's COUNTERs are as at the last call
-# (SETTLE_LAST).
-held_still() {
-	local now='' c
+# srv_counters COUNTER...: the server's COUNTERs, on one line.
+srv_counters() {
+	local c
 
 	for c; do
-		now+="$(nstat_get "$NS_SRV" "$c") "
+		printf '%s ' "$(nstat_get "$NS_SRV" "$c")"
 	done
-	[ "$now" = "$SETTLE_LAST" ] && return 0
-	SETTLE_LAST=$now
-	return 1
 }
 
 # settle COUNTER...: until the server's COUNTERs held still for 1.5 s.
 settle() {
-	SETTLE_LAST=''
-	wait_until -i 1.5 $((30 * SLOW)) held_still "$@"
+	# shellcheck disable=SC2034 # unchanged's, by name
+	SETTLE_LAST=-1
+	wait_until -i 1.5 $((30 * SLOW)) unchanged SETTLE_LAST srv_counters "$@"
 }
 
 re_ip() {	# re_ip ADDR: ADDR with its dots escaped

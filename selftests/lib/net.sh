@@ -141,21 +141,16 @@ grab_cookies() {
 	[ -n "$CK_CLI" ] && [ -n "$CK_CHILD" ] && [ -n "$CK_LSN" ]
 }
 
-# capture_still PCAP: PCAP has the size it had at the last call (TD_SIZE).
-capture_still() {
-	local cur
-
-	cur=$(stat -c %s "$1" 2>/dev/null || echo 0)
-	[ "$cur" = "$TD_SIZE" ] && return 0
-	TD_SIZE=$cur
-	return 1
+# file_size FILE: its size in bytes, 0 if it does not exist.
+file_size() {
+	stat -c %s "$1" 2>/dev/null || echo 0
 }
 
 # td_stop PID PCAP: stop tcpdump once its capture file has stopped growing
 # (it writes each packet at once: -U, --immediate-mode).
 td_stop() {
 	TD_SIZE=-1
-	wait_until -i 1 $((20 * SLOW)) capture_still "$2" || true
+	wait_until -i 1 $((20 * SLOW)) unchanged TD_SIZE file_size "$2" || true
 	kill -INT "$1"
 	bg_wait "$1" 10 > /dev/null 2>&1
 }

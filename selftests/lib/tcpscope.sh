@@ -282,18 +282,7 @@ stats_produced() {
 # timeout.
 stats_quiet() {
 	QUIET_PRODUCED=-1
-	wait_until -i "${2:-0.2}" "$1" produced_still
-}
-
-# produced_still: stats' total produced is as at the last call
-# (QUIET_PRODUCED).
-produced_still() {
-	local cur
-
-	cur=$(stats_produced)
-	[ -n "$cur" ] && [ "$cur" = "$QUIET_PRODUCED" ] && return 0
-	QUIET_PRODUCED=$cur
-	return 1
+	wait_until -i "${2:-0.2}" "$1" unchanged QUIET_PRODUCED stats_produced
 }
 
 # drain_settled OUT ST: read what events holds into OUT (appended; evread's
